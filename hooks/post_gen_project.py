@@ -20,7 +20,11 @@ def next_steps(folder: str, package_name: str, product_name: str) -> str:
 
 def main() -> None:
     """Print the next steps for the generated project."""
-    print(next_steps(os.getcwd(), "{{ cookiecutter.package_name }}", "{{ cookiecutter.product_name }}"))
+    print(
+        next_steps(
+            os.getcwd(), "{{ cookiecutter.package_name }}", "{{ cookiecutter.product_name }}"
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -75,10 +75,13 @@ def validate_package_name(value: str) -> str | None:
 
 
 def validate_text(variable: str, value: str) -> str | None:
-    """Check a free-text answer: one non-empty line of printable characters."""
-    if not value.strip() or not value.isprintable():
+    """Check a free-text answer: one non-empty line of printable characters, trimmed."""
+    if not value.strip() or not value.isprintable() or value != value.strip():
         return _problem(
-            variable, value, "use one non-empty line of printable text (no line breaks or tabs)"
+            variable,
+            value,
+            "use one non-empty line of printable text, with no line breaks or tabs"
+            " and no spaces at either end",
         )
     return None
 
@@ -93,7 +96,9 @@ def validate_author_email(value: str) -> str | None:
 def validate_version(value: str) -> str | None:
     """Check ``version``: a public version number as in PEP 440."""
     if not _VERSION.fullmatch(value):
-        return _problem("version", value, "use a version number such as 0.1.0, 1.2.0rc1 or 2.0.dev3")
+        return _problem(
+            "version", value, "use a version number such as 0.1.0, 1.2.0rc1 or 2.0.dev3"
+        )
     return None
 
 

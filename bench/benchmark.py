@@ -1,0 +1,281 @@
+"""Benchmark the baked example plugin against its baselines, side by side in one run.
+
+Usage: ``python bench/benchmark.py [--rounds N]``. The running interpreter needs cookiecutter
+and uv, which ``python -m pip install -r requirements-test.txt`` installs. The only network
+use is uv installing the baked plugin's dependencies from the package index; every server
+listens on 127.0.0.1. Measurements (medians over N rounds, after one warm-up round):
+
+* launch: ``launch_product()`` + ``wait()`` + first GET, against a bare ``http.server``
+  child polled until its first 200 (goal: ratio <= 1.3).
+* import: time ``import example_httpserver_plugin`` adds after the launcher library is
+  imported, next to the seed plugin's module (goal: <= 15 ms).
+* bake: ``cookiecutter --no-input`` of this template against a one-file template without
+  hooks (goal: ratio <= 1.5).
+
+Exit status 0 when every goal holds, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import uv
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+PRODUCT = "example_httpserver"
+PACKAGE = "example_httpserver_plugin"
+LAUNCH_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.3, 15.0, 1.5
+QUIET = ["-W", "ignore::DeprecationWarning"]
+
+LAUNCH_CHILD = """\
+import json, socket, subprocess, sys, time
+import requests
+from ansys.tools.local_product_launcher import launch_product
+from example_httpserver_plugin.launcher import LauncherConfig
+
+rounds, directory = int(sys.argv[1]), sys.argv[2]
+session = requests.Session()
+session.trust_env = False
+
+def answers(url):
+    try:
+        return session.get(url + "/hello.txt", timeout=(0.5, 2)).status_code == 200
+    except requests.RequestException:
+        return False
+
+def bare():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+               "--directory", directory, str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not answers(f"http://127.0.0.1:{port}"):
+            if process.poll() is not None:
+                raise RuntimeError(f"http.server exited with {process.returncode}")
+            time.sleep(0.0005)
+        return time.perf_counter() - start
+    finally:
+        process.terminate()
+        process.wait()
+
+def plugin():
+    start = time.perf_counter()
+    instance = launch_product("example_httpserver", config=LauncherConfig(directory=directory))
+    try:
+        instance.wait(timeout=30)
+        while not answers(instance.urls["main"]):
+            time.sleep(0.0005)
+        return time.perf_counter() - start
+    finally:
+        instance.stop()
+
+times = {"bare": [], "plugin": []}
+for round_ in range(rounds + 1):
+    bare_s, plugin_s = bare(), plugin()
+    if round_:
+        times["bare"].append(bare_s)
+        times["plugin"].append(plugin_s)
+print(json.dumps(times))
+"""
+
+IMPORT_CHILD = """\
+import importlib, sys, time
+start = time.perf_counter()
+import ansys.tools.local_product_launcher
+import ansys.tools.local_product_launcher.interface
+library = time.perf_counter()
+importlib.import_module(sys.argv[1])
+print(library - start, time.perf_counter() - library)
+"""
+
+# The seed plugin's launcher module, as published in its documentation, with its imports.
+SEED_LAUNCHER = """\
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+import requests
+
+from ansys.tools.local_product_launcher.interface import LauncherProtocol, ServerType
+from ansys.tools.local_product_launcher.helpers.ports import find_free_ports
+
+
+@dataclass
+class LauncherConfig:
+    directory: str = field(default=os.getcwd())
+
+
+class Launcher(LauncherProtocol[LauncherConfig]):
+    CONFIG_MODEL = LauncherConfig
+    SERVER_SPEC = {"main": ServerType.GENERIC}
+
+    def __init__(self, *, config: LauncherConfig):
+        self._config = config
+
+    def start(self) -> None:
+        port = find_free_ports()[0]
+        self._url = f"localhost:{port}"
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "http.server", "--directory", self._config.directory,
+             str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        )
+
+    def stop(self, *, timeout: float | None = None) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def check(self, timeout: float | None = None) -> bool:
+        try:
+            requests.get(f"http://{self._url}")
+            return True
+        except requests.RequestException:
+            return False
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {"main": self._url}
+"""
+
+
+def run(command: list[str], env: dict[str, str] | None = None, timeout: float = 600) -> str:
+    """Run ``command`` and return its stdout; raise with its stderr if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    if done.returncode:
+        raise RuntimeError(f"{command[:4]} failed ({done.returncode}):\n{done.stderr}")
+    return done.stdout
+
+
+def bake(template: Path, out: Path, config_file: Path) -> float:
+    """Bake ``template`` into the new folder ``out`` with the cookiecutter CLI; return seconds."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "--config-file"]
+    start = time.perf_counter()
+    run([*command, str(config_file), str(template), "-o", str(out)])
+    return time.perf_counter() - start
+
+
+def make_venv(tmp: Path, project: Path) -> Path:
+    """Create a uv venv in ``tmp`` with ``project`` installed; return its python."""
+    uv_bin = uv.find_uv_bin()
+    run([uv_bin, "venv", "--quiet", "--python", sys.executable, str(tmp / "venv")])
+    python = tmp / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    run([uv_bin, "pip", "install", "--quiet", "--python", str(python), str(project)])
+    return python
+
+
+def measure_launch(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
+    """Return the median seconds of a bare http.server start and of ``launch_product()``."""
+    www = tmp / "www"
+    www.mkdir()
+    (www / "hello.txt").write_text("hello\n", encoding="utf-8")
+    (tmp / "child-tmp").mkdir()  # the plugin keeps a log file per start; keep them in tmp
+    env = {**os.environ, "TMPDIR": str(tmp / "child-tmp"), "TEMP": str(tmp / "child-tmp")}
+    env["ANSYS_LAUNCHER_CONFIG_PATH"] = str(tmp / "launcher-config.json")
+    script = tmp / "launch_child.py"
+    script.write_text(LAUNCH_CHILD, encoding="utf-8")
+    out = run([str(python), *QUIET, str(script), str(rounds), str(www)], env=env)
+    times = json.loads(out)
+    return statistics.median(times["bare"]), statistics.median(times["plugin"])
+
+
+def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, float]:
+    """Return median seconds of the library import and of what the plugin and seed add."""
+    seed = tmp / "seed"
+    seed.mkdir()
+    (seed / "launcher.py").write_text(SEED_LAUNCHER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(seed)}
+    library: list[float] = []
+    added: dict[str, list[float]] = {PACKAGE: [], "launcher": []}
+    for round_ in range(rounds + 1):
+        for module, times in added.items():
+            out = run([str(python), *QUIET, "-c", IMPORT_CHILD, module], env=env)
+            library_s, added_s = map(float, out.split())
+            if round_:
+                times.append(added_s)
+                library.append(library_s)
+    return (
+        statistics.median(library),
+        statistics.median(added[PACKAGE]),
+        statistics.median(added["launcher"]),
+    )
+
+
+def measure_bake(tmp: Path, rounds: int) -> tuple[float, float]:
+    """Return the median seconds to bake a one-file template and to bake this template."""
+    minimal = tmp / "minimal-template"
+    (minimal / "{{cookiecutter.project}}").mkdir(parents=True)
+    (minimal / "cookiecutter.json").write_text('{"project": "minimal"}\n', encoding="utf-8")
+    (minimal / "{{cookiecutter.project}}" / "README.md").write_text("# minimal\n", "utf-8")
+    config_file = tmp / "cookiecutter-config.yaml"  # keep replay files out of the home folder
+    config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", encoding="utf-8")
+    times: dict[Path, list[float]] = {minimal: [], TEMPLATE: []}
+    for round_ in range(rounds + 1):
+        for template, samples in times.items():
+            seconds = bake(template, Path(tempfile.mkdtemp(dir=tmp)), config_file)
+            if round_:
+                samples.append(seconds)
+    return statistics.median(times[minimal]), statistics.median(times[TEMPLATE])
+
+
+def ratio_line(
+    name: str, base_label: str, base: float, label: str, value: float, goal: float
+) -> tuple[str, bool]:
+    """Return the report line comparing ``value`` with ``base`` (seconds), and whether it passes."""
+    ratio = value / base
+    return (
+        f"{name:<8}{base_label} {base * 1e3:.1f} ms  {label} {value * 1e3:.1f} ms  "
+        f"ratio {ratio:.2f}  (goal <= {goal:.2f})",
+        ratio <= goal,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="rounds per measurement")
+    rounds = parser.parse_args().rounds
+    with tempfile.TemporaryDirectory(prefix="plugin-bench-") as name:
+        tmp = Path(name)
+        print(f"setting up a venv with the baked plugin in {tmp} ...", file=sys.stderr)
+        config_file = tmp / "setup-config.yaml"
+        config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", "utf-8")
+        bake(TEMPLATE, tmp / "baked", config_file)
+        python = make_venv(tmp, tmp / "baked" / PACKAGE)
+        print(f"measuring {rounds} rounds each ...", file=sys.stderr)
+        bare, plugin = measure_launch(python, tmp, rounds)
+        library, plugin_import, seed_import = measure_import(python, tmp, rounds)
+        minimal, template = measure_bake(tmp, rounds)
+
+    added_ms = plugin_import * 1e3
+    results = [
+        ratio_line("launch", "bare", bare, "plugin", plugin, LAUNCH_GOAL),
+        (
+            f"import  library {library * 1e3:.1f} ms  seed +{seed_import * 1e3:.1f} ms  "
+            f"plugin +{added_ms:.1f} ms  (goal <= {IMPORT_GOAL_MS:.0f} ms)",
+            added_ms <= IMPORT_GOAL_MS,
+        ),
+        ratio_line("bake", "minimal", minimal, "template", template, BAKE_GOAL),
+    ]
+    print(f"medians of {rounds} rounds, Python {sys.version.split()[0]}")
+    for line, ok in results:
+        print(f"{line}  {'ok' if ok else 'FAILED'}")
+    return 0 if all(ok for _, ok in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Shared helpers: the template's answers, hook modules, and baked plugins installed in venvs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import uv
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+COOKIECUTTER_JSON: dict[str, Any] = json.loads(
+    (TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")
+)
+CHOICES: dict[str, list[str]] = {
+    name: value for name, value in COOKIECUTTER_JSON.items() if isinstance(value, list)
+}
+
+
+def load_module(relative_path: str) -> ModuleType:
+    """Import a Python file of the template (a hook, the Jinja extensions) by its path."""
+    path = TEMPLATE / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def choice_params() -> list[Any]:
+    """One ``pytest.param`` per value of every choice in cookiecutter.json, id ``name:value``."""
+    return [
+        pytest.param({name: value}, id=f"{name}:{value}")
+        for name, values in CHOICES.items()
+        for value in values
+    ]
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run ``command``; on failure, fail the test showing the command's whole output."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(command)} exited with {result.returncode} in {cwd}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}",
+            pytrace=False,
+        )
+    return result.stdout
+
+
+def uv_command(*args: str) -> list[str]:
+    """Return the command line of uv with ``args``."""
+    return [uv.find_uv_bin(), *args]
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A baked plugin project, installed with what it declares into a venv of its own."""
+
+    root: Path
+    python: Path
+    config_path: Path
+
+    def run(self, *args: str) -> str:
+        """Run ``python -m ARGS`` of the plugin's venv in the project folder."""
+        env = {**os.environ, "ANSYS_LAUNCHER_CONFIG_PATH": str(self.config_path)}
+        for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+            env.pop(name, None)
+        return run([str(self.python), "-m", *args], cwd=self.root, env=env)
+
+
+def venv_python(venv: Path) -> Path:
+    """Return the interpreter of ``venv`` on this platform."""
+    if sys.platform == "win32":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def install(
+    cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Plugin]:
+    """Bake with the given answers and install the project with its ``test`` and ``lint``
+    extras into a fresh venv; each set of answers is baked and installed once per session."""
+    installed: dict[str, Plugin] = {}
+
+    def bake_and_install(**answers: Any) -> Plugin:
+        key = json.dumps(answers, sort_keys=True)
+        if key not in installed:
+            result = cookies_session.bake(extra_context=answers)
+            assert result.exception is None, result.exception
+            venv = tmp_path_factory.mktemp("venv")
+            run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+            python = venv_python(venv)
+            requirement = f"{result.project_path}[test,lint]"
+            run(uv_command("pip", "install", "--quiet", "--python", str(python), requirement), venv)
+            config_path = tmp_path_factory.mktemp("launcher-config") / "config.json"
+            installed[key] = Plugin(result.project_path, python, config_path)
+        return installed[key]
+
+    return bake_and_install

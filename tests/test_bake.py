@@ -1,0 +1,280 @@
+"""Baking the template: the files, their rendered content, and every choice."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import CHOICES, choice_params, run
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+PACKAGE = "example_httpserver_plugin"
+DEFAULT_FILES = {
+    ".cookiecutter.json",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "CHANGELOG.md",
+    "LICENSE",
+    "README.md",
+    "pyproject.toml",
+    f"src/{PACKAGE}/__init__.py",
+    f"src/{PACKAGE}/launcher.py",
+    f"src/{PACKAGE}/py.typed",
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/test_cli.py",
+    "tests/test_launcher.py",
+    "tests/test_readme.py",
+}
+# Jinja left over after rendering; GitHub's own ``${{ ... }}`` expressions are expected.
+UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|\{#")
+
+
+def files_of(project: Path) -> set[str]:
+    """Return the project's files as POSIX paths relative to it."""
+    return {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_file()}
+
+
+def pyproject_of(project: Path) -> dict[str, Any]:
+    """Return the parsed pyproject.toml of ``project``."""
+    return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def assert_well_formed(project: Path) -> None:
+    """Every text file is fully rendered, and every Python, TOML, YAML and JSON file parses."""
+    for path in project.rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not UNRENDERED.search(text), f"unrendered Jinja in {path}"
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in {".yml", ".yaml"}:
+            yaml.safe_load(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+
+
+@pytest.fixture(scope="module")
+def default_project(cookies_session: Any) -> Path:
+    """Bake the template with its default answers."""
+    result = cookies_session.bake()
+    assert result.exit_code == 0
+    assert result.exception is None
+    assert result.project_path.name == PACKAGE
+    return result.project_path
+
+
+def test_the_default_bake_has_exactly_the_expected_files(default_project: Path) -> None:
+    assert files_of(default_project) == DEFAULT_FILES
+
+
+def test_the_default_bake_is_fully_rendered_and_parses(default_project: Path) -> None:
+    assert_well_formed(default_project)
+
+
+def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> None:
+    pyproject = pyproject_of(default_project)
+    assert set(pyproject) == {"build-system", "project", "tool"}
+    assert pyproject["build-system"] == {
+        "requires": ["flit_core>=3.12,<5"],
+        "build-backend": "flit_core.buildapi",
+    }
+    project = pyproject["project"]
+    assert set(project) == {
+        "name",
+        "dynamic",
+        "readme",
+        "authors",
+        "license",
+        "license-files",
+        "requires-python",
+        "classifiers",
+        "dependencies",
+        "optional-dependencies",
+        "entry-points",
+    }
+    assert project["name"] == PACKAGE
+    assert project["dynamic"] == ["version", "description"]
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    assert project["requires-python"] == ">=3.10"
+    assert project["authors"] == [{"name": "ANSYS, Inc.", "email": "pyansys.core@ansys.com"}]
+    assert project["dependencies"] == ["ansys-tools-local-product-launcher>=0.3", "requests>=2.28"]
+    assert project["optional-dependencies"] == {
+        "test": ["pytest>=8"],
+        "lint": ["mypy>=1.13", "ruff>=0.8", "types-requests"],
+    }
+    assert project["entry-points"] == {
+        "ansys.tools.local_product_launcher.launcher": {
+            "example_httpserver.direct": f"{PACKAGE}:Launcher",
+            "example_httpserver.__fallback__": f"{PACKAGE}:Launcher",
+        }
+    }
+    assert set(pyproject["tool"]) == {"flit", "pytest", "ruff", "mypy"}
+    assert pyproject["tool"]["mypy"]["strict"] is True
+
+
+def test_the_version_and_description_live_in_the_package_the_flit_way(
+    default_project: Path,
+) -> None:
+    init = ast.parse((default_project / f"src/{PACKAGE}/__init__.py").read_text(encoding="utf-8"))
+    assert ast.get_docstring(init) == (
+        "Launcher plugin that starts example_httpserver through the Ansys Local Product Launcher."
+    )
+    assigned = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in init.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    assert assigned == {
+        "__version__": "0.1.0",
+        "__all__": ["LaunchError", "Launcher", "LauncherConfig", "__version__"],
+    }
+
+
+def test_the_ci_workflow_tests_linux_and_windows_on_python_3_10_to_3_13(
+    default_project: Path,
+) -> None:
+    workflow = yaml.safe_load(
+        (default_project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    )
+    job = workflow["jobs"]["test"]
+    assert job["runs-on"] == "${{ matrix.os }}"
+    assert job["strategy"]["matrix"] == {
+        "os": ["ubuntu-latest", "windows-latest"],
+        "python-version": ["3.10", "3.11", "3.12", "3.13"],
+    }
+    commands = [step["run"] for step in job["steps"] if "run" in step]
+    assert commands[0] == 'python -m pip install ".[test,lint]"'
+    assert commands[-1] == "python -m pytest"
+
+
+def test_the_pre_commit_config_runs_ruff_and_mypy(default_project: Path) -> None:
+    config = yaml.safe_load(
+        (default_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    )
+    hook_ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "mypy"} <= hook_ids
+
+
+def test_the_answers_are_recorded_for_regeneration(default_project: Path) -> None:
+    recorded = json.loads((default_project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    answers = recorded["cookiecutter"]
+    assert answers["product_name"] == "example_httpserver"
+    assert answers["package_name"] == PACKAGE
+    assert answers["register_fallback"] is True
+    assert answers["launcher_library"] == "ansys-tools-local-product-launcher"
+    public = {name for name in answers if not name.startswith("_")}
+    assert public == {name for name in COOKIECUTTER_PUBLIC}
+    assert not {"_output_dir", "_repo_dir", "_checkout"} & set(answers)
+
+
+COOKIECUTTER_PUBLIC = [
+    "product_name",
+    "package_name",
+    "launch_mode",
+    "register_fallback",
+    "launcher_library",
+    "author_name",
+    "author_email",
+    "description",
+    "version",
+    "license",
+]
+
+
+@pytest.mark.parametrize("answers", choice_params())
+def test_every_choice_bakes_a_well_formed_project(cookies: Any, answers: dict[str, str]) -> None:
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 0, result.exception
+    assert_well_formed(result.project_path)
+    assert files_of(result.project_path) == DEFAULT_FILES
+
+
+@pytest.mark.parametrize("license_name", CHOICES["license"])
+def test_the_license_file_and_metadata_match_the_chosen_license(
+    cookies: Any, license_name: str
+) -> None:
+    result = cookies.bake(extra_context={"license": license_name})
+    project = result.project_path
+    expected_metadata = {"Proprietary": "LicenseRef-Proprietary"}.get(license_name, license_name)
+    assert pyproject_of(project)["project"]["license"] == expected_metadata
+    first_line = (project / "LICENSE").read_text(encoding="utf-8").strip().splitlines()[0]
+    assert {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Proprietary": "Copyright (c)",
+    }[license_name] in first_line
+
+
+def test_without_fallback_only_the_launch_mode_is_registered(cookies: Any) -> None:
+    result = cookies.bake(extra_context={"register_fallback": False, "launch_mode": "local"})
+    entry_points = pyproject_of(result.project_path)["project"]["entry-points"]
+    assert entry_points == {
+        "ansys.tools.local_product_launcher.launcher": {
+            "example_httpserver.local": f"{PACKAGE}:Launcher"
+        }
+    }
+    tests = (result.project_path / "tests/test_launcher.py").read_text(encoding="utf-8")
+    assert "fallback" not in tests
+
+
+def test_ansys_tools_common_changes_group_imports_and_dependencies(cookies: Any) -> None:
+    result = cookies.bake(extra_context={"launcher_library": "ansys-tools-common"})
+    project = pyproject_of(result.project_path)["project"]
+    assert project["dependencies"] == [
+        "ansys-tools-common>=0.4",
+        "grpcio>=1.60",
+        "grpcio-health-checking>=1.60",
+        "requests>=2.28",
+    ]
+    assert set(project["entry-points"]) == {"ansys.tools.common.launcher"}
+    for path in result.project_path.rglob("*.py"):
+        assert "local_product_launcher" not in path.read_text(encoding="utf-8"), path
+
+
+HOSTILE_DESCRIPTION = (
+    "Serves \"quoted\" and 'single' text, a back\\slash, \\n that is not a newline, \"\"\" and ''', "
+    "naïve façades, 日本語 and ☃;" + " long text" * 30
+)
+HOSTILE_AUTHOR = 'Ünïcødé O\'Brien "the" \\ Author'
+
+
+@pytest.fixture(scope="module")
+def hostile_project(cookies_session: Any) -> Path:
+    """Bake with quotes, backslashes, apostrophes, non-ASCII and long text in free answers."""
+    result = cookies_session.bake(
+        extra_context={"description": HOSTILE_DESCRIPTION, "author_name": HOSTILE_AUTHOR}
+    )
+    assert result.exit_code == 0, result.exception
+    return result.project_path
+
+
+def test_hostile_text_renders_valid_python_toml_yaml_and_json(hostile_project: Path) -> None:
+    assert_well_formed(hostile_project)
+    init = (hostile_project / f"src/{PACKAGE}/__init__.py").read_text(encoding="utf-8")
+    assert ast.get_docstring(ast.parse(init)) == HOSTILE_DESCRIPTION
+    assert pyproject_of(hostile_project)["project"]["authors"][0]["name"] == HOSTILE_AUTHOR
+    recorded = json.loads((hostile_project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert recorded["cookiecutter"]["description"] == HOSTILE_DESCRIPTION
+    assert HOSTILE_AUTHOR in (hostile_project / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_hostile_text_leaves_the_project_clean_under_ruff(hostile_project: Path) -> None:
+    run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=hostile_project)
+    run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=hostile_project)

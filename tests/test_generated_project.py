@@ -1,0 +1,106 @@
+"""The baked default plugin, installed with only what it declares, passes its own checks."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+import tarfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Plugin, run, uv_command
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+PACKAGE = "example_httpserver_plugin"
+
+
+@pytest.fixture(scope="module")
+def default_plugin(install: Callable[..., Plugin]) -> Plugin:
+    """The default bake, installed in a venv of its own."""
+    return install()
+
+
+def test_its_own_test_suite_passes(default_plugin: Plugin) -> None:
+    output = default_plugin.run("pytest", "-p", "no:cacheprovider", "-q")
+    passed = re.search(r"(\d+) passed", output)
+    assert passed is not None, output
+    assert int(passed.group(1)) >= 20, output
+    if sys.platform != "win32":
+        assert "skipped" not in output, output
+
+
+def test_ruff_finds_nothing_to_fix(default_plugin: Plugin) -> None:
+    default_plugin.run("ruff", "check", "--no-cache", ".")
+    default_plugin.run("ruff", "format", "--check", "--no-cache", ".")
+
+
+def test_mypy_strict_passes_against_the_typed_launcher_library(default_plugin: Plugin) -> None:
+    output = default_plugin.run("mypy", "--strict", "--cache-dir", str(default_plugin.root / ".."))
+    assert output.startswith("Success: no issues found"), output
+
+
+@pytest.fixture(scope="module")
+def distributions(default_plugin: Plugin, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the sdist and the wheel of the default bake."""
+    out = tmp_path_factory.mktemp("dist")
+    run(
+        uv_command("build", "--quiet", "--sdist", "--wheel", "--out-dir", str(out)),
+        default_plugin.root,
+    )
+    return out
+
+
+def test_the_wheel_holds_the_package_types_license_and_entry_points(distributions: Path) -> None:
+    (wheel,) = distributions.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        dist_info = next(name.split("/")[0] for name in names if ".dist-info/" in name)
+        entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
+        metadata = archive.read(f"{dist_info}/METADATA").decode()
+    assert {
+        f"{PACKAGE}/__init__.py",
+        f"{PACKAGE}/launcher.py",
+        f"{PACKAGE}/py.typed",
+        f"{dist_info}/licenses/LICENSE",
+    } <= names
+    groups = configparser.ConfigParser(delimiters=("=",))
+    groups.optionxform = str  # type: ignore[assignment,method-assign]
+    groups.read_string(entry_points)
+    assert {name: dict(groups[name]) for name in groups.sections()} == {
+        "ansys.tools.local_product_launcher.launcher": {
+            "example_httpserver.direct": f"{PACKAGE}:Launcher",
+            "example_httpserver.__fallback__": f"{PACKAGE}:Launcher",
+        }
+    }
+    assert "Version: 0.1.0" in metadata
+    assert "License-Expression: MIT" in metadata
+    assert (
+        "Summary: Launcher plugin that starts example_httpserver through the Ansys Local"
+        " Product Launcher." in metadata
+    )
+
+
+def test_the_sdist_holds_sources_tests_docs_and_license(distributions: Path) -> None:
+    (sdist,) = distributions.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+        pyproject = tomllib.loads(
+            archive.extractfile(f"{PACKAGE}-0.1.0/pyproject.toml").read().decode()  # type: ignore[union-attr]
+        )
+    assert {
+        "pyproject.toml",
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        f"src/{PACKAGE}/launcher.py",
+        f"src/{PACKAGE}/py.typed",
+        "tests/test_launcher.py",
+    } <= names
+    assert pyproject["project"]["name"] == PACKAGE
