@@ -1,30 +1,25 @@
-"""Tell the user what was generated and how to try it."""
+"""Tell the user where the plugin was generated and how to try it."""
 
 from __future__ import annotations
 
 import os
 
 
-def next_steps(folder: str, package_name: str, product_name: str) -> str:
-    """Return the few commands that install and test the generated plugin."""
+def next_steps(folder: str) -> str:
+    """Return the few commands that install, test and list the generated plugin."""
     return (
         f"Created {folder}\n"
         "Next steps:\n"
-        f"  cd {package_name}\n"
-        '  python -m pip install -e ".[test]"\n'
+        f"  cd {folder}\n"
+        '  python -m pip install -e ".[test,lint]"\n'
         "  python -m pytest\n"
-        f'  python -c "from ansys.tools.common.launcher import launch_product;'
-        f" print(launch_product('{product_name}').urls)\"\n"
+        "  ansys-launcher list-plugins\n"
     )
 
 
 def main() -> None:
     """Print the next steps for the generated project."""
-    print(
-        next_steps(
-            os.getcwd(), "{{ cookiecutter.package_name }}", "{{ cookiecutter.product_name }}"
-        )
-    )
+    print(next_steps(os.getcwd()))
 
 
 if __name__ == "__main__":
