@@ -21,7 +21,9 @@ COOKIECUTTER_JSON: dict[str, Any] = json.loads(
     (TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")
 )
 CHOICES: dict[str, list[str]] = {
-    name: value for name, value in COOKIECUTTER_JSON.items() if isinstance(value, list)
+    name: value
+    for name, value in COOKIECUTTER_JSON.items()
+    if isinstance(value, list) and not name.startswith("_")
 }
 
 

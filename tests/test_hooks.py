@@ -1,0 +1,129 @@
+"""The hooks: every validation rule alone, and as a failing bake that writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TEMPLATE, load_module
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+pre_gen = load_module("hooks/pre_gen_project.py")
+post_gen = load_module("hooks/post_gen_project.py")
+
+
+@pytest.mark.parametrize(
+    "value", ["example_httpserver", "Fluent", "mapdl-2025", "a", "my_product_2"]
+)
+def test_valid_product_names_pass(value: str) -> None:
+    assert pre_gen.validate_product_name(value) is None
+
+
+@pytest.mark.parametrize("value", ["example_httpserver_plugin", "_private", "pkg2", "a"])
+def test_valid_package_names_pass(value: str) -> None:
+    assert pre_gen.validate_package_name(value) is None
+
+
+@pytest.mark.parametrize("value", ["0.1.0", "1.2.0rc1", "2.0.dev3", "1.0.post1", "3"])
+def test_valid_versions_pass(value: str) -> None:
+    assert pre_gen.validate_version(value) is None
+
+
+def test_all_default_answers_pass() -> None:
+    defaults = {
+        name: value[0] if isinstance(value, list) else value
+        for name, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
+    }
+    defaults.update(package_name="example_httpserver_plugin", description="A plugin.")
+    assert pre_gen.validate_answers(defaults) == []
+
+
+def test_an_empty_folder_may_receive_the_project(tmp_path: Path) -> None:
+    assert pre_gen.validate_output_folder(str(tmp_path)) is None
+
+
+def test_the_post_generation_hook_names_the_folder_and_the_test_command() -> None:
+    steps = post_gen.next_steps("/somewhere/example_httpserver_plugin")
+    assert "cd /somewhere/example_httpserver_plugin" in steps
+    assert "python -m pytest" in steps
+
+
+# (answers, words the message must contain)
+BAD_ANSWERS = [
+    ({"product_name": "my.product"}, ["product_name='my.product'", "no dots"]),
+    ({"product_name": "my product"}, ["product_name='my product'", "spaces"]),
+    ({"product_name": ""}, ["product_name=''", "one or more letters"]),
+    ({"product_name": "prod/uct", "package_name": "product"}, ["product_name='prod/uct'"]),
+    ({"package_name": "class"}, ["package_name='class'", "keyword"]),
+    ({"package_name": "2fast"}, ["package_name='2fast'", "not starting with a digit"]),
+    ({"package_name": "my-plugin"}, ["package_name='my-plugin'", "no '-'"]),
+    ({"package_name": "MyPlugin"}, ["package_name='MyPlugin'", "lowercase"]),
+    ({"package_name": "json"}, ["package_name='json'", "shadow"]),
+    ({"launch_mode": "__fallback__"}, ["launch_mode='__fallback__'", "reserved"]),
+    ({"launch_mode": "a.b"}, ["launch_mode='a.b'", "no dots"]),
+    ({"launch_mode": "direct mode"}, ["launch_mode='direct mode'", "spaces"]),
+    ({"author_name": ""}, ["author_name=''", "non-empty line"]),
+    ({"author_name": "Ann\tLee"}, ["author_name='Ann\\tLee'", "no line breaks or tabs"]),
+    ({"description": "Two\nlines"}, ["description='Two\\nlines'", "no line breaks"]),
+    ({"description": " padded "}, ["description=' padded '", "no spaces at either end"]),
+    ({"author_email": "not-an-address"}, ["author_email='not-an-address'", "name@example.com"]),
+    ({"version": "one"}, ["version='one'", "0.1.0"]),
+    ({"version": "1.0-beta"}, ["version='1.0-beta'", "1.2.0rc1"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [pytest.param(answers, expected, id=expected[0]) for answers, expected in BAD_ANSWERS],
+)
+def test_a_bad_answer_stops_the_bake_with_a_message_and_leaves_nothing(
+    cookies: Any,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    answers: dict[str, str],
+    expected: list[str],
+) -> None:
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, FailedHookException)
+    error = capfd.readouterr().err
+    assert error.startswith("ERROR: "), error
+    for words in expected:
+        assert words in error
+    assert "is not allowed" in error
+    output_dir = Path(str(tmp_path)) / "cookies" / "bake00"
+    assert list(output_dir.iterdir()) == []
+
+
+def test_the_first_bad_answer_is_the_one_reported(capfd: pytest.CaptureFixture[str]) -> None:
+    messages = pre_gen.validate_answers(
+        {
+            "product_name": "a.b",
+            "package_name": "class",
+            "launch_mode": "direct",
+            "register_fallback": True,
+            "author_name": "A",
+            "author_email": "a@example.com",
+            "description": "D",
+            "version": "1",
+        }
+    )
+    assert [message.split("=")[0] for message in messages] == ["product_name", "package_name"]
+
+
+def test_an_existing_folder_is_never_overwritten(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    existing = tmp_path / "example_httpserver_plugin"
+    existing.mkdir()
+    (existing / "pyproject.toml").write_text("# mine\n", encoding="utf-8")
+    with pytest.raises(FailedHookException):
+        cookiecutter(
+            str(TEMPLATE), no_input=True, output_dir=str(tmp_path), overwrite_if_exists=True
+        )
+    assert "already exists and holds files" in capfd.readouterr().err
+    assert [path.name for path in existing.iterdir()] == ["pyproject.toml"]
+    assert (existing / "pyproject.toml").read_text(encoding="utf-8") == "# mine\n"
