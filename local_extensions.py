@@ -9,6 +9,7 @@ formatter-stable literal.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cookiecutter.utils import simple_filter
 
@@ -31,6 +32,65 @@ def python_string(value: str) -> str:
 def toml_string(value: str) -> str:
     """Return ``value`` as a TOML basic string (JSON string escapes are valid TOML)."""
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def load_json_answer(value: Any) -> Any:
+    """Return a JSON answer parsed: the command line gives text, the Python API may give objects."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def python_literal(kind: str, value: Any) -> str:
+    """Return ``value`` as a Python literal of the config field type ``kind``."""
+    if kind == "str":
+        return python_string(value)
+    if kind == "bool":
+        return "True" if value else "False"
+    if kind == "float":
+        return repr(float(value))
+    return str(int(value))
+
+
+def launcher_config(value: Any) -> dict[str, Any]:
+    """Describe the validated ``config_fields`` answer for the templates.
+
+    Returns ``{"fields": [...], "directory": bool, "all_defaults": bool, "noprompt": bool}``;
+    each field has ``name``, ``type``, ``description`` (a Python literal), ``prompt`` and
+    ``default`` (a Python literal, or ``None`` when the field has no default).
+    """
+    fields = [
+        {
+            "name": name,
+            "type": spec["type"],
+            "description": python_string(spec["description"]),
+            "description_text": spec["description"].replace("|", "\\|"),
+            "prompt": spec.get("prompt", True),
+            "default": python_literal(spec["type"], spec["default"]) if "default" in spec else None,
+        }
+        for name, spec in load_json_answer(value).items()
+    ]
+    return {
+        "fields": fields,
+        "directory": any(f["name"] == "directory" and f["type"] == "str" for f in fields),
+        "all_defaults": all(field["default"] is not None for field in fields),
+        "noprompt": any(not field["prompt"] for field in fields),
+    }
+
+
+def command_arguments(value: Any) -> list[str]:
+    """Return the validated ``product_command`` answer as Python string literals."""
+    return [python_string(argument) for argument in load_json_answer(value)]
+
+
+@simple_filter
+def config_model(value: Any) -> dict[str, Any]:
+    """Jinja filter: the ``config_fields`` answer, described for the templates."""
+    return launcher_config(value)
+
+
+@simple_filter
+def command_literals(value: Any) -> list[str]:
+    """Jinja filter: the ``product_command`` answer as Python string literals."""
+    return command_arguments(value)
 
 
 @simple_filter

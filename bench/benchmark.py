@@ -30,7 +30,6 @@ from pathlib import Path
 import uv
 
 TEMPLATE = Path(__file__).resolve().parent.parent
-PRODUCT = "example_httpserver"
 PACKAGE = "example_httpserver_plugin"
 LAUNCH_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.3, 15.0, 1.5
 QUIET = ["-W", "ignore::DeprecationWarning"]
@@ -51,6 +50,13 @@ def answers(url):
     except requests.RequestException:
         return False
 
+def listening(port):  # a cheap probe, so that polling steals little CPU from the server
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
 def bare():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,7 +66,7 @@ def bare():
                "--directory", directory, str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while not answers(f"http://127.0.0.1:{port}"):
+        while not (listening(port) and answers(f"http://127.0.0.1:{port}")):
             if process.poll() is not None:
                 raise RuntimeError(f"http.server exited with {process.returncode}")
             time.sleep(0.0005)
@@ -82,10 +88,10 @@ def plugin():
 
 times = {"bare": [], "plugin": []}
 for round_ in range(rounds + 1):
-    bare_s, plugin_s = bare(), plugin()
-    if round_:
-        times["bare"].append(bare_s)
-        times["plugin"].append(plugin_s)
+    for name in ("bare", "plugin") if round_ % 2 else ("plugin", "bare"):
+        seconds = bare() if name == "bare" else plugin()
+        if round_:
+            times[name].append(seconds)
 print(json.dumps(times))
 """
 
@@ -202,8 +208,9 @@ def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, 
     env = {**os.environ, "PYTHONPATH": str(seed)}
     library: list[float] = []
     added: dict[str, list[float]] = {PACKAGE: [], "launcher": []}
-    for round_ in range(rounds + 1):
-        for module, times in added.items():
+    pairs = list(added.items())
+    for round_ in range(rounds + 1):  # alternate the order, so neither side always runs first
+        for module, times in pairs if round_ % 2 else pairs[::-1]:
             out = run([str(python), *QUIET, "-c", IMPORT_CHILD, module], env=env)
             library_s, added_s = map(float, out.split())
             if round_:
@@ -216,17 +223,16 @@ def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, 
     )
 
 
-def measure_bake(tmp: Path, rounds: int) -> tuple[float, float]:
+def measure_bake(tmp: Path, config_file: Path, rounds: int) -> tuple[float, float]:
     """Return the median seconds to bake a one-file template and to bake this template."""
     minimal = tmp / "minimal-template"
     (minimal / "{{cookiecutter.project}}").mkdir(parents=True)
     (minimal / "cookiecutter.json").write_text('{"project": "minimal"}\n', encoding="utf-8")
     (minimal / "{{cookiecutter.project}}" / "README.md").write_text("# minimal\n", "utf-8")
-    config_file = tmp / "cookiecutter-config.yaml"  # keep replay files out of the home folder
-    config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", encoding="utf-8")
     times: dict[Path, list[float]] = {minimal: [], TEMPLATE: []}
+    pairs = list(times.items())
     for round_ in range(rounds + 1):
-        for template, samples in times.items():
+        for template, samples in pairs if round_ % 2 else pairs[::-1]:
             seconds = bake(template, Path(tempfile.mkdtemp(dir=tmp)), config_file)
             if round_:
                 samples.append(seconds)
@@ -252,14 +258,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="plugin-bench-") as name:
         tmp = Path(name)
         print(f"setting up a venv with the baked plugin in {tmp} ...", file=sys.stderr)
-        config_file = tmp / "setup-config.yaml"
+        config_file = tmp / "cookiecutter.yaml"  # keeps replay files out of the home folder
         config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", "utf-8")
         bake(TEMPLATE, tmp / "baked", config_file)
         python = make_venv(tmp, tmp / "baked" / PACKAGE)
         print(f"measuring {rounds} rounds each ...", file=sys.stderr)
         bare, plugin = measure_launch(python, tmp, rounds)
         library, plugin_import, seed_import = measure_import(python, tmp, rounds)
-        minimal, template = measure_bake(tmp, rounds)
+        minimal, template = measure_bake(tmp, config_file, rounds)
 
     added_ms = plugin_import * 1e3
     results = [

@@ -1,5 +1,8 @@
 """Validate the answers before cookiecutter writes any file of the project.
 
+Cookiecutter renders this file with Jinja before it runs it: apart from the one line in
+``main()`` that receives the answers, it must not contain double braces.
+
 Each ``validate_*`` function returns ``None`` when the value is allowed, or one
 message that names the variable, the value and what is allowed. ``main()`` prints
 the first message and exits non-zero; cookiecutter then removes the folder it
@@ -10,8 +13,10 @@ from __future__ import annotations
 
 import json
 import keyword
+import math
 import os
 import re
+import string
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,8 +27,18 @@ _PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Public version identifiers of PEP 440, without epochs and local parts.
 _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+FIELD_KEYS = {"type", "default", "description", "prompt"}
+# Placeholders of ``product_command`` that the launcher fills in itself.
+BUILTIN_PLACEHOLDERS = {"python", "host"}
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Top-level names a plugin package must not shadow.
 _RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {"ansys", "requests", "grpc", "tests"}
+
+
+def _braced(name: str) -> str:
+    """Return ``{name}``, written so that Jinja leaves it alone."""
+    return "{" + name + "}"
 
 
 def _problem(variable: str, value: object, allowed: str) -> str:
@@ -109,6 +124,122 @@ def validate_register_fallback(value: object) -> str | None:
     return None
 
 
+def parse_json_answer(variable: str, value: Any, kind: type) -> tuple[Any, str | None]:
+    """Parse a JSON answer (text from the command line, or an object from the Python API)."""
+    described = {dict: "a JSON object", list: "a JSON list"}[kind]
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError as error:
+        return None, _problem(variable, value, f"write {described} ({error})")
+    if not isinstance(parsed, kind):
+        return None, _problem(variable, value, f"write {described}")
+    return parsed, None
+
+
+def _default_matches(kind: str, default: Any) -> bool:
+    if kind == "float":
+        is_number = isinstance(default, (int, float)) and not isinstance(default, bool)
+        return is_number and math.isfinite(default)
+    if kind == "int":
+        return isinstance(default, int) and not isinstance(default, bool)
+    return isinstance(default, FIELD_TYPES[kind])
+
+
+def validate_field(name: Any, spec: Any) -> str | None:
+    """Check one entry of ``config_fields``: its name, type, default, description and prompt."""
+    variable = f"config_fields[{name!r}]"
+    if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name) or keyword.iskeyword(name):
+        return _problem(
+            "config_fields",
+            name,
+            "name each field with a Python identifier that starts with a letter"
+            " (letters, digits and '_') and is not a keyword",
+        )
+    if name in BUILTIN_PLACEHOLDERS:
+        return _problem(
+            "config_fields", name, f"the field names {sorted(BUILTIN_PLACEHOLDERS)} are reserved"
+        )
+    if not isinstance(spec, dict):
+        return _problem(variable, spec, 'describe the field with an object such as {"type": "str"}')
+    unknown = set(spec) - FIELD_KEYS
+    if unknown:
+        return _problem(
+            variable, spec, f"use only the keys {sorted(FIELD_KEYS)}, not {sorted(unknown)}"
+        )
+    if spec.get("type") not in FIELD_TYPES:
+        return _problem(f"{variable}.type", spec.get("type"), f"use one of {list(FIELD_TYPES)}")
+    if "default" in spec and not _default_matches(spec["type"], spec["default"]):
+        return _problem(
+            f"{variable}.default",
+            spec["default"],
+            f"give a {spec['type']} (JSON {_JSON_NAMES[spec['type']]}) to match the field's type",
+        )
+    if not isinstance(spec.get("description"), str):
+        return _problem(f"{variable}.description", spec.get("description"), "give one line of text")
+    problem = validate_text(f"{variable}.description", spec["description"])
+    if problem:
+        return problem
+    if not isinstance(spec.get("prompt", True), bool):
+        return _problem(f"{variable}.prompt", spec["prompt"], "use true or false")
+    return None
+
+
+_JSON_NAMES = {"str": "string", "int": "integer", "float": "number", "bool": "true or false"}
+
+
+def validate_config_fields(value: Any, register_fallback: bool) -> str | None:
+    """Check ``config_fields``; with a fallback, every field needs a default."""
+    fields, problem = parse_json_answer("config_fields", value, dict)
+    if problem:
+        return problem
+    for name, spec in fields.items():
+        problem = validate_field(name, spec)
+        if problem:
+            return problem
+    missing = [name for name, spec in fields.items() if "default" not in spec]
+    if register_fallback and missing:
+        return _problem(
+            "config_fields",
+            value,
+            f"the fallback launch mode (register_fallback=true) starts the product with every"
+            f" field's default, but {missing} have none; give them a default or answer"
+            " register_fallback=false",
+        )
+    return None
+
+
+def validate_product_command(value: Any, config_fields: Any) -> str | None:
+    """Check ``product_command``: a list of arguments whose placeholders name config fields."""
+    arguments, problem = parse_json_answer("product_command", value, list)
+    if problem:
+        return problem
+    if not arguments or not all(isinstance(argument, str) and argument for argument in arguments):
+        return _problem("product_command", value, "give a non-empty list of non-empty strings")
+    fields, _ = parse_json_answer("config_fields", config_fields, dict)
+    allowed = sorted(BUILTIN_PLACEHOLDERS | set(fields or {}))
+    for argument in arguments:
+        try:
+            parts = list(string.Formatter().parse(argument))
+        except ValueError as error:
+            return _problem(
+                "product_command",
+                argument,
+                "write placeholders as {name}, and double a brace that is meant literally"
+                f" ({error})",
+            )
+        for _, placeholder, spec, conversion in parts:
+            if placeholder is None:
+                continue
+            if placeholder not in allowed or spec or conversion:
+                return _problem(
+                    "product_command",
+                    argument,
+                    f"the placeholder {_braced(placeholder)} names no config field; use one of"
+                    f" {', '.join(_braced(name) for name in allowed)}",
+                )
+    return None
+
+
 def validate_output_folder(folder: str) -> str | None:
     """Refuse to write into a folder that already holds files (``--overwrite-if-exists``)."""
     if os.listdir(folder):
@@ -132,6 +263,11 @@ def validate_answers(answers: Mapping[str, Any]) -> list[str]:
         ("version", validate_version),
     ]
     messages = [check(answers[name]) for name, check in checks]
+    fallback = answers["register_fallback"] is True
+    messages.insert(4, validate_config_fields(answers["config_fields"], fallback))
+    messages.insert(
+        5, validate_product_command(answers["product_command"], answers["config_fields"])
+    )
     return [message for message in messages if message is not None]
 
 

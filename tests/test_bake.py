@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHOICES, choice_params, run
+from conftest import CHOICES, COOKIECUTTER_JSON, choice_params, run
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -179,22 +179,8 @@ def test_the_answers_are_recorded_for_regeneration(default_project: Path) -> Non
     assert answers["register_fallback"] is True
     assert answers["launcher_library"] == "ansys-tools-local-product-launcher"
     public = {name for name in answers if not name.startswith("_")}
-    assert public == {name for name in COOKIECUTTER_PUBLIC}
+    assert public == {name for name in COOKIECUTTER_JSON if not name.startswith("_")}
     assert not {"_output_dir", "_repo_dir", "_checkout"} & set(answers)
-
-
-COOKIECUTTER_PUBLIC = [
-    "product_name",
-    "package_name",
-    "launch_mode",
-    "register_fallback",
-    "launcher_library",
-    "author_name",
-    "author_email",
-    "description",
-    "version",
-    "license",
-]
 
 
 @pytest.mark.parametrize("answers", choice_params())

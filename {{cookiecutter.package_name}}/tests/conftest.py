@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,8 @@ import pytest
 
 # The launcher keeps the configuration file in memory once read; the tests reset it.
 from ansys.tools.common.launcher import config as launcher_config
+
+from {{ cookiecutter.package_name }} import LauncherConfig
 
 PRODUCT = "{{ cookiecutter.product_name }}"
 MODE = "{{ cookiecutter.launch_mode }}"
@@ -36,6 +39,43 @@ def site(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "hello.txt").write_text("hello from the test", encoding="utf-8")
     return folder
+
+
+def example_values(site: Path) -> dict[str, Any]:
+    """Return a value for every config field, each different from the field's default.
+
+    A ``directory`` field gets ``site``; adapt the other values if your product needs
+    particular ones.
+    """
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(LauncherConfig):
+        default = None if field.default is dataclasses.MISSING else field.default
+        if field.name == "directory":
+            values[field.name] = str(site)
+        elif field.type in ("bool", bool):
+            values[field.name] = not default
+        elif field.type in ("int", int):
+            values[field.name] = (default or 0) + 1
+        elif field.type in ("float", float):
+            values[field.name] = (default or 0.0) + 0.5
+        else:
+            values[field.name] = f"{default or ''}configured"
+    return values
+
+
+def cli_options(values: dict[str, Any]) -> list[str]:
+    """Return ``ansys-launcher configure`` options that set ``values``."""
+    return [
+        f"--{name}={str(value).lower() if isinstance(value, bool) else value}"
+        for name, value in values.items()
+    ]
+
+
+@pytest.fixture
+def config(site: Path, monkeypatch: pytest.MonkeyPatch) -> LauncherConfig:
+    """Return a configuration that serves ``site``, also for products without a directory field."""
+    monkeypatch.chdir(site)
+    return LauncherConfig(**example_values(site))
 
 
 @pytest.fixture(autouse=True)

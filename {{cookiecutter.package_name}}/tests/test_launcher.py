@@ -1,3 +1,4 @@
+{%- set config = cookiecutter.config_fields | config_model -%}
 """How the {{ cookiecutter.product_name }} launcher behaves, driven through the installed entry points."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from {{ cookiecutter.__launcher_module }} import launch_product
 import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import Launcher, LauncherConfig, LaunchError
 
-from .conftest import MODE, PRODUCT, CliRunner, python_command
+from .conftest import MODE, PRODUCT, CliRunner, cli_options, example_values, python_command
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
 
@@ -32,35 +33,46 @@ def fetch(url: str) -> requests.Response:
     return response
 
 
-def test_it_serves_files_from_the_folder_configured_with_the_cli(
-    site: Path, cli: CliRunner
+def test_launch_product_uses_the_mode_and_values_configured_with_the_cli(
+    site: Path,
+    cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    spawned: list[subprocess.Popen[bytes]],
 ) -> None:
-    cli("configure", PRODUCT, MODE, f"--directory={site}")
+    values = example_values(site)
+    cli("configure", PRODUCT, MODE, *cli_options(values))
+    monkeypatch.chdir(site)
     with launch_product(PRODUCT) as instance:
         instance.wait(timeout=10)
         assert fetch(instance.urls["main"] + "/hello.txt").text == "hello from the test"
+    assert spawned[-1].args == launcher_module.product_command(LauncherConfig(**values))
 {%- if cookiecutter.register_fallback %}
 
 
-def test_with_nothing_configured_the_fallback_serves_the_current_folder(
-    site: Path, monkeypatch: pytest.MonkeyPatch
+def test_with_nothing_configured_the_fallback_uses_the_defaults(
+    site: Path, monkeypatch: pytest.MonkeyPatch, spawned: list[subprocess.Popen[bytes]]
 ) -> None:
     monkeypatch.chdir(site)
     with launch_product(PRODUCT) as instance:
         assert fetch(instance.urls["main"] + "/hello.txt").text == "hello from the test"
+    assert spawned[-1].args == launcher_module.product_command(LauncherConfig())
 {%- endif %}
+{%- if config.all_defaults %}
 
 
-def test_an_unconfigured_launch_mode_resolves_the_current_folder_at_launch(
+def test_an_unconfigured_launch_mode_resolves_its_defaults_at_launch(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(site)
     with launch_product(PRODUCT, launch_mode=MODE) as instance:
         assert fetch(instance.urls["main"] + "/hello.txt").text == "hello from the test"
+{%- endif %}
 
 
-def test_start_returns_once_the_server_answers_on_a_full_loopback_url(site: Path) -> None:
-    launcher = Launcher(config=LauncherConfig(directory=str(site)))
+def test_start_returns_once_the_server_answers_on_a_full_loopback_url(
+    config: LauncherConfig,
+) -> None:
+    launcher = Launcher(config=config)
     launcher.start()
     try:
         url = launcher.urls["main"]
@@ -72,56 +84,69 @@ def test_start_returns_once_the_server_answers_on_a_full_loopback_url(site: Path
         launcher.stop()
 
 
-def test_it_stops_at_the_end_of_a_with_block_and_check_is_false_afterwards(site: Path) -> None:
-    with launch_product(PRODUCT, config=LauncherConfig(directory=str(site))) as instance:
+def test_it_stops_at_the_end_of_a_with_block_and_check_is_false_afterwards(
+    config: LauncherConfig,
+) -> None:
+    with launch_product(PRODUCT, launch_mode=MODE, config=config) as instance:
         assert instance.check(timeout=5)
     assert not instance.check(timeout=1)
 
 
 def test_the_products_output_goes_to_a_log_file_named_in_the_log(
-    site: Path, caplog: pytest.LogCaptureFixture
+    config: LauncherConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=launcher_module.__name__)
-    launcher = Launcher(config=LauncherConfig(directory=str(site)))
+    launcher = Launcher(config=config)
     launcher.start()
     fetch(launcher.urls["main"] + "/hello.txt")
     launcher.stop()
     assert launcher.log_path is not None
     assert launcher.log_path in caplog.text
     assert "GET /hello.txt" in Path(launcher.log_path).read_text(encoding="utf-8")
+{%- if config.directory %}
 
 
-def test_a_missing_directory_fails_the_start_with_a_message_naming_it(tmp_path: Path) -> None:
+def test_a_missing_directory_fails_the_start_with_a_message_naming_it(
+    config: LauncherConfig, tmp_path: Path
+) -> None:
     missing = tmp_path / "missing"
+    config.directory = str(missing)
     with pytest.raises(LaunchError, match=re.escape(repr(str(missing)))):
-        launch_product(PRODUCT, config=LauncherConfig(directory=str(missing)))
+        launch_product(PRODUCT, launch_mode=MODE, config=config)
+{%- endif %}
 
 
 def test_a_product_that_exits_during_start_up_is_reported_with_its_code_and_output(
-    monkeypatch: pytest.MonkeyPatch,
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     command = python_command("import sys; print('cannot start: licence missing'); sys.exit(3)")
     monkeypatch.setattr(launcher_module, "product_command", lambda config: command)
     with pytest.raises(LaunchError, match="exited with code 3") as raised:
-        Launcher(config=LauncherConfig()).start()
+        Launcher(config=config).start()
     assert "cannot start: licence missing" in str(raised.value)
 
 
 def test_a_product_that_never_reports_its_port_is_stopped_after_the_startup_timeout(
-    monkeypatch: pytest.MonkeyPatch, spawned: list[subprocess.Popen[bytes]]
+    config: LauncherConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    spawned: list[subprocess.Popen[bytes]],
 ) -> None:
     command = python_command("import time; time.sleep(60)")
     monkeypatch.setattr(launcher_module, "product_command", lambda config: command)
     monkeypatch.setattr(launcher_module, "STARTUP_TIMEOUT", 0.5)
     began = time.monotonic()
     with pytest.raises(LaunchError, match=r"did not report a port within 0\.5 s"):
-        Launcher(config=LauncherConfig()).start()
+        Launcher(config=config).start()
     assert time.monotonic() - began < 10
     assert [process.returncode is not None for process in spawned] == [True]
 
 
-def test_stop_after_a_failed_start_is_harmless(tmp_path: Path) -> None:
-    launcher = Launcher(config=LauncherConfig(directory=str(tmp_path / "missing")))
+def test_stop_after_a_failed_start_is_harmless(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = python_command("raise SystemExit(1)")
+    monkeypatch.setattr(launcher_module, "product_command", lambda config: command)
+    launcher = Launcher(config=config)
     with pytest.raises(LaunchError):
         launcher.start()
     launcher.stop()
@@ -130,9 +155,9 @@ def test_stop_after_a_failed_start_is_harmless(tmp_path: Path) -> None:
 
 
 def test_stop_is_safe_twice_and_after_the_product_crashed(
-    site: Path, spawned: list[subprocess.Popen[bytes]]
+    config: LauncherConfig, spawned: list[subprocess.Popen[bytes]]
 ) -> None:
-    launcher = Launcher(config=LauncherConfig(directory=str(site)))
+    launcher = Launcher(config=config)
     launcher.start()
     (process,) = spawned
     process.kill()
@@ -144,7 +169,9 @@ def test_stop_is_safe_twice_and_after_the_product_crashed(
 
 @posix_only
 def test_stop_kills_a_product_that_ignores_the_request_to_end(
-    monkeypatch: pytest.MonkeyPatch, spawned: list[subprocess.Popen[bytes]]
+    config: LauncherConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    spawned: list[subprocess.Popen[bytes]],
 ) -> None:
     stubborn = (
         "import runpy, signal, sys\n"
@@ -153,7 +180,7 @@ def test_stop_kills_a_product_that_ignores_the_request_to_end(
         "runpy.run_module('http.server', run_name='__main__')\n"
     )
     monkeypatch.setattr(launcher_module, "product_command", lambda config: python_command(stubborn))
-    launcher = Launcher(config=LauncherConfig())
+    launcher = Launcher(config=config)
     launcher.start()
     began = time.monotonic()
     launcher.stop(timeout=0.5)
@@ -163,11 +190,11 @@ def test_stop_kills_a_product_that_ignores_the_request_to_end(
 
 @posix_only
 def test_check_returns_within_its_timeout_when_the_product_hangs(
-    site: Path, spawned: list[subprocess.Popen[bytes]]
+    config: LauncherConfig, spawned: list[subprocess.Popen[bytes]]
 ) -> None:
     import signal
 
-    launcher = Launcher(config=LauncherConfig(directory=str(site)))
+    launcher = Launcher(config=config)
     launcher.start()
     spawned[0].send_signal(signal.SIGSTOP)  # still accepts connections, never answers
     try:
@@ -187,10 +214,11 @@ def test_the_http_check_gives_up_on_a_server_that_accepts_but_never_answers() ->
         assert time.monotonic() - began < 3
 
 
-def test_thirty_concurrent_launches_all_get_working_servers(site: Path) -> None:
-    config = LauncherConfig(directory=str(site))
+def test_thirty_concurrent_launches_all_get_working_servers(config: LauncherConfig) -> None:
     with ThreadPoolExecutor(max_workers=30) as pool:
-        instances = list(pool.map(lambda _: launch_product(PRODUCT, config=config), range(30)))
+        instances = list(
+            pool.map(lambda _: launch_product(PRODUCT, launch_mode=MODE, config=config), range(30))
+        )
     try:
         urls = {instance.urls["main"] for instance in instances}
         assert len(urls) == 30

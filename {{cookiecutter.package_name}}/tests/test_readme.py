@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import MODE, PRODUCT, CliRunner, cli_options, example_values
+
 README = Path(__file__).parent.parent / "README.md"
 
 
@@ -15,9 +17,10 @@ def python_examples() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
-def test_the_launch_example_serves_the_current_folder(
-    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_launch_example_runs_the_configured_product(
+    site: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    cli("configure", PRODUCT, MODE, *cli_options(example_values(site)))
     monkeypatch.chdir(site)
     (launch_example,) = [code for code in python_examples() if "launch_product" in code]
     exec(compile(launch_example, str(README), "exec"), {})

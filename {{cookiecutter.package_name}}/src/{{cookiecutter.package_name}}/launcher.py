@@ -1,3 +1,4 @@
+{%- set config = cookiecutter.config_fields | config_model -%}
 """Start, check and stop {{ cookiecutter.product_name }} for the Ansys Local Product Launcher.
 
 The launcher registers as the ``{{ cookiecutter.product_name }}.{{ cookiecutter.launch_mode }}`` entry point
@@ -20,6 +21,9 @@ from typing import TYPE_CHECKING
 
 from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_DOC,
+{%- if config.noprompt %}
+    METADATA_KEY_NOPROMPT,
+{%- endif %}
     LauncherProtocol,
     ServerType,
 )
@@ -48,38 +52,63 @@ class LaunchError(RuntimeError):
     """The product could not be started; the message names the cause."""
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(kw_only=True)
 class LauncherConfig:
     """Options of the ``{{ cookiecutter.product_name }}`` launcher, set with ``ansys-launcher configure``."""
+{%- for field in config.fields %}
 
-    directory: str = dataclasses.field(
-        default="",
+    {{ field.name }}: {{ field.type }} = dataclasses.field(
+{%- if field.default is not none %}
+        default={{ field.default }},
+{%- endif %}
         metadata={
-            METADATA_KEY_DOC: "Folder to serve files from. Empty means the current folder "
-            "at the time the product is launched."
+            METADATA_KEY_DOC: {{ field.description }},
+{%- if not field.prompt %}
+            METADATA_KEY_NOPROMPT: True,
+{%- endif %}
         },
     )
+{%- endfor %}
 
 
-def product_command(config: LauncherConfig) -> list[str]:
-    """Return the command line that starts the product, one argument per item (no shell).
+PRODUCT_COMMAND = [
+{%- for argument in cookiecutter.product_command | command_literals %}
+    {{ argument }},
+{%- endfor %}
+]
+"""The product's command line, one argument per item; no shell is involved.
 
-    This is the one place that turns the configuration into the product's command line.
-    The product must listen on ``HOST`` only, pick a free port itself (port ``0``) and
-    print the port it listens on, so that no other process can take the port first.
-    """
-    directory = os.path.abspath(config.directory or os.getcwd())
-    if not os.path.isdir(directory):
-        raise LaunchError(
-            f"directory {directory!r} does not exist or is not a folder; "
-            f"configure an existing one with: ansys-launcher configure {PRODUCT_NAME} "
-            "{{ cookiecutter.launch_mode }} --directory=PATH"
-        )
-    return [sys.executable, "-m", "http.server", "--bind", HOST, "--directory", directory, "0"]
-
+``{name}`` is replaced by the config field ``name``, ``{python}`` by this Python interpreter and
+``{host}`` by ``HOST``. To launch another product, change this list, and ``LISTENING_PATTERN``
+if the product reports its port differently. The product must listen on ``HOST`` only, pick a
+free port itself (port ``0``) and print that port, so that no other process can take it first.
+"""
 
 LISTENING_PATTERN = rb"Serving HTTP on \S+ port (\d+)"
 """Regular expression that finds the port in the product's output (group 1)."""
+
+
+def product_command(config: LauncherConfig) -> list[str]:
+    """Return the command line that starts the product with ``config``."""
+    values: dict[str, object] = {"python": sys.executable, "host": HOST}
+    values.update((field.name, getattr(config, field.name)) for field in dataclasses.fields(config))
+{%- if config.directory %}
+    values["directory"] = existing_directory(config.directory)
+{%- endif %}
+    return [argument.format_map(values) for argument in PRODUCT_COMMAND]
+{%- if config.directory %}
+
+
+def existing_directory(directory: str) -> str:
+    """Return ``directory`` as an absolute path; empty means the current folder, now."""
+    path = os.path.abspath(directory or os.getcwd())
+    if not os.path.isdir(path):
+        raise LaunchError(
+            f"directory {path!r} does not exist or is not a folder; configure an existing one"
+            f" with: ansys-launcher configure {PRODUCT_NAME} {{ cookiecutter.launch_mode }} --directory=PATH"
+        )
+    return path
+{%- endif %}
 
 
 class Launcher(LauncherProtocol[LauncherConfig]):
