@@ -84,11 +84,23 @@ class Plugin:
     config_path: Path
 
     def run(self, *args: str) -> str:
-        """Run ``python -m ARGS`` of the plugin's venv in the project folder."""
+        """Run the venv's ``python ARGS`` in the project folder; ``-m`` is added before a
+        module name."""
+        command = [str(self.python), *(args if args[0].startswith("-") else ("-m", *args))]
+        return run(command, cwd=self.root, env=self._env())
+
+    def script(self, name: str, *args: str) -> str:
+        """Run the console script ``name`` installed in the venv."""
+        scripts = self.python.parent
+        executable = scripts / (f"{name}.exe" if sys.platform == "win32" else name)
+        return run([str(executable), *args], cwd=self.root, env=self._env())
+
+    def _env(self) -> dict[str, str]:
+        """This environment, with the plugin's own launcher configuration file."""
         env = {**os.environ, "ANSYS_LAUNCHER_CONFIG_PATH": str(self.config_path)}
         for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
             env.pop(name, None)
-        return run([str(self.python), "-m", *args], cwd=self.root, env=env)
+        return env
 
 
 def venv_python(venv: Path) -> Path:

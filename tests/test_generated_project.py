@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import json
 import re
 import sys
 import tarfile
@@ -104,3 +105,115 @@ def test_the_sdist_holds_sources_tests_docs_and_license(distributions: Path) -> 
         "tests/test_launcher.py",
     } <= names
     assert pyproject["project"]["name"] == PACKAGE
+
+
+# Another product, another launch mode, no fallback, four fields of every type (one without
+# a default, one not prompted for), a command that uses them all, and ansys-tools-common.
+CUSTOM_FIELDS = {
+    "directory": {"type": "str", "default": "", "description": "Folder to serve | files from."},
+    "workers": {"type": "int", "description": "Number of workers; must be configured."},
+    "scale": {"type": "float", "default": 2, "description": 'Scale "factor" of the product.'},
+    "verbose": {"type": "bool", "default": False, "description": "Log all.", "prompt": False},
+}
+CUSTOM = {
+    "product_name": "demo-server",
+    "launch_mode": "local",
+    "register_fallback": False,
+    "launcher_library": "ansys-tools-common",
+    "config_fields": json.dumps(CUSTOM_FIELDS),
+    "product_command": json.dumps(
+        [
+            "{python}",
+            *("-X", "workers={workers}", "-X", "scale={scale}", "-X", "verbose={verbose}"),
+            *("-m", "http.server", "--bind", "{host}", "--directory", "{directory}", "0"),
+        ]
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def custom_plugin(install: Callable[..., Plugin]) -> Plugin:
+    """The custom bake, installed in a venv of its own."""
+    return install(**CUSTOM)
+
+
+def test_a_custom_bake_passes_its_own_tests_ruff_and_mypy(custom_plugin: Plugin) -> None:
+    output = custom_plugin.run("pytest", "-p", "no:cacheprovider", "-q")
+    assert re.search(r"\d+ passed", output), output
+    assert "failed" not in output, output
+    custom_plugin.run("ruff", "check", "--no-cache", ".")
+    custom_plugin.run("ruff", "format", "--check", "--no-cache", ".")
+    custom_plugin.run("mypy", "--strict")
+
+
+FIELDS_AS_JSON = """
+import dataclasses, json
+from demo_server_plugin import LauncherConfig
+from ansys.tools.common.launcher.interface import METADATA_KEY_DOC, METADATA_KEY_NOPROMPT
+print(json.dumps({
+    field.name: {
+        "type": field.type,
+        "default": None if field.default is dataclasses.MISSING else field.default,
+        "doc": field.metadata[METADATA_KEY_DOC],
+        "noprompt": field.metadata.get(METADATA_KEY_NOPROMPT, False),
+    }
+    for field in dataclasses.fields(LauncherConfig)
+}))
+"""
+
+
+def test_a_custom_bake_has_a_dataclass_field_per_answer(custom_plugin: Plugin) -> None:
+    fields = json.loads(custom_plugin.run("-W", "error::DeprecationWarning", "-c", FIELDS_AS_JSON))
+    assert fields == {
+        "directory": {
+            "type": "str",
+            "default": "",
+            "doc": "Folder to serve | files from.",
+            "noprompt": False,
+        },
+        "workers": {
+            "type": "int",
+            "default": None,
+            "doc": "Number of workers; must be configured.",
+            "noprompt": False,
+        },
+        "scale": {
+            "type": "float",
+            "default": 2.0,
+            "doc": 'Scale "factor" of the product.',
+            "noprompt": False,
+        },
+        "verbose": {"type": "bool", "default": False, "doc": "Log all.", "noprompt": True},
+    }
+
+
+LAUNCH_CONFIGURED_DEFAULT = """
+import requests
+from ansys.tools.common.launcher import launch_product
+with launch_product("demo-server") as server:
+    print(requests.get(server.urls["main"] + "/hello.txt", timeout=10).text)
+    print(" ".join(server._launcher._process.args[1:7]))
+"""
+
+
+def test_a_custom_bake_configures_with_the_cli_and_launches_the_configured_default(
+    custom_plugin: Plugin, tmp_path: Path
+) -> None:
+    (tmp_path / "hello.txt").write_text("configured folder", encoding="utf-8")
+    custom_plugin.script(
+        "ansys-launcher",
+        "configure",
+        "demo-server",
+        "local",
+        f"--directory={tmp_path}",
+        "--workers=4",
+        "--scale=0.5",
+        "--verbose=true",
+    )
+    shown = custom_plugin.script("ansys-launcher", "show-config")
+    assert "    local (default)" in shown
+    assert "        workers: 4" in shown
+    assert "        scale: 0.5" in shown
+    assert "        verbose: True" in shown
+    output = custom_plugin.run("-c", LAUNCH_CONFIGURED_DEFAULT).splitlines()
+    assert output == ["configured folder", "-X workers=4 -X scale=0.5 -X verbose=True"]

@@ -65,6 +65,69 @@ BAD_ANSWERS = [
     ({"launch_mode": "__fallback__"}, ["launch_mode='__fallback__'", "reserved"]),
     ({"launch_mode": "a.b"}, ["launch_mode='a.b'", "no dots"]),
     ({"launch_mode": "direct mode"}, ["launch_mode='direct mode'", "spaces"]),
+    ({"config_fields": "{not json"}, ["config_fields='{not json'", "write a JSON object"]),
+    ({"config_fields": '["directory"]'}, ["config_fields='[\"directory\"]'", "JSON object"]),
+    (
+        {"config_fields": '{"my-field": {"type": "str", "description": "d"}}'},
+        ["config_fields='my-field'", "Python identifier"],
+    ),
+    (
+        {"config_fields": '{"class": {"type": "str", "description": "d"}}'},
+        ["config_fields='class'", "not a keyword"],
+    ),
+    (
+        {"config_fields": '{"python": {"type": "str", "description": "d"}}'},
+        ["config_fields='python'", "reserved"],
+    ),
+    ({"config_fields": '{"x": "str"}'}, ["config_fields['x']='str'", '{"type": "str"}']),
+    (
+        {"config_fields": '{"x": {"type": "list", "description": "d"}}'},
+        ["config_fields['x'].type='list'", "['str', 'int', 'float', 'bool']"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "int", "default": "3", "description": "d"}}'},
+        ["config_fields['x'].default='3'", "give a int (JSON integer)"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "int", "default": true, "description": "d"}}'},
+        ["config_fields['x'].default=True", "JSON integer"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "float", "default": NaN, "description": "d"}}'},
+        ["config_fields['x'].default=nan", "JSON number"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "bool", "default": "yes", "description": "d"}}'},
+        ["config_fields['x'].default='yes'", "true or false"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "str", "defualt": "", "description": "d"}}'},
+        ["config_fields['x']=", "not ['defualt']"],
+    ),
+    ({"config_fields": '{"x": {"type": "str"}}'}, ["config_fields['x'].description=None"]),
+    (
+        {"config_fields": '{"x": {"type": "str", "description": "d", "prompt": "no"}}'},
+        ["config_fields['x'].prompt='no'", "true or false"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "int", "description": "d"}}'},
+        ["register_fallback=true", "['x'] have none"],
+    ),
+    ({"product_command": "python -m http.server"}, ["product_command=", "JSON list"]),
+    ({"product_command": "[]"}, ["product_command='[]'", "non-empty list"]),
+    ({"product_command": '["{python}", 8080]'}, ["product_command=", "non-empty strings"]),
+    (
+        {"product_command": '["{python}", "--dir={folder}"]'},
+        ["product_command='--dir={folder}'", "{folder} names no config field", "{directory}"],
+    ),
+    (
+        {"product_command": '["{python}", "{directory!r}"]'},
+        ["product_command='{directory!r}'", "names no config field"],
+    ),
+    (
+        {"product_command": '["{python", "-m", "http.server"]'},
+        ["product_command='{python'", "double a brace"],
+    ),
     ({"author_name": ""}, ["author_name=''", "non-empty line"]),
     ({"author_name": "Ann\tLee"}, ["author_name='Ann\\tLee'", "no line breaks or tabs"]),
     ({"description": "Two\nlines"}, ["description='Two\\nlines'", "no line breaks"]),
@@ -105,6 +168,8 @@ def test_the_first_bad_answer_is_the_one_reported(capfd: pytest.CaptureFixture[s
             "package_name": "class",
             "launch_mode": "direct",
             "register_fallback": True,
+            "config_fields": "{}",
+            "product_command": '["{python}"]',
             "author_name": "A",
             "author_email": "a@example.com",
             "description": "D",
