@@ -6,8 +6,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import TEMPLATE, run
+from cookiecutter.main import cookiecutter
 
 GIT = ["git", "-c", "user.name=Template Test", "-c", "user.email=test@example.com"]
 CRUFT = [sys.executable, "-m", "cruft"]
@@ -46,3 +48,27 @@ def test_cruft_creates_an_up_to_date_project_and_updates_it(tmp_path: Path) -> N
     run([*CRUFT, "update", "--skip-apply-ask"], cwd=project)
     assert (project / "CHANGELOG.md").read_text(encoding="utf-8").endswith("- A later change.\n")
     assert "up to date" in run([*CRUFT, "check"], cwd=project)
+
+
+def test_the_recorded_answers_regenerate_the_same_project(cookies: Any, tmp_path: Path) -> None:
+    result = cookies.bake(
+        extra_context={
+            "product_name": "fluent",
+            "register_fallback": False,
+            "license": "Apache-2.0",
+        }
+    )
+    project = result.project_path
+    again = cookiecutter(
+        str(TEMPLATE),
+        replay=str(project / ".cookiecutter.json"),
+        output_dir=str(tmp_path / "again"),
+    )
+    regenerated = Path(again)
+    files = sorted(path.relative_to(project) for path in project.rglob("*") if path.is_file())
+    assert files == sorted(
+        path.relative_to(regenerated) for path in regenerated.rglob("*") if path.is_file()
+    )
+    for name in files:
+        if name.name != ".cookiecutter.json":
+            assert (regenerated / name).read_bytes() == (project / name).read_bytes(), name
