@@ -244,8 +244,16 @@ HOSTILE_AUTHOR = 'Ünïcødé O\'Brien "the" \\ Author'
 @pytest.fixture(scope="module")
 def hostile_project(cookies_session: Any) -> Path:
     """Bake with quotes, backslashes, apostrophes, non-ASCII and long text in free answers."""
+    fields = {
+        "directory": {"type": "str", "default": "", "description": HOSTILE_AUTHOR},
+        "label": {"type": "str", "default": HOSTILE_AUTHOR, "description": HOSTILE_DESCRIPTION},
+    }
     result = cookies_session.bake(
-        extra_context={"description": HOSTILE_DESCRIPTION, "author_name": HOSTILE_AUTHOR}
+        extra_context={
+            "description": HOSTILE_DESCRIPTION,
+            "author_name": HOSTILE_AUTHOR,
+            "config_fields": json.dumps(fields),
+        }
     )
     assert result.exit_code == 0, result.exception
     return result.project_path
@@ -259,6 +267,22 @@ def test_hostile_text_renders_valid_python_toml_yaml_and_json(hostile_project: P
     recorded = json.loads((hostile_project / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert recorded["cookiecutter"]["description"] == HOSTILE_DESCRIPTION
     assert HOSTILE_AUTHOR in (hostile_project / "LICENSE").read_text(encoding="utf-8")
+    launcher = ast.parse(
+        (hostile_project / f"src/{PACKAGE}/launcher.py").read_text(encoding="utf-8")
+    )
+    config_class = next(
+        node
+        for node in launcher.body
+        if isinstance(node, ast.ClassDef) and node.name == "LauncherConfig"
+    )
+    field_calls = {
+        node.target.id: {keyword.arg: keyword.value for keyword in node.value.keywords}
+        for node in config_class.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    assert ast.literal_eval(field_calls["label"]["default"]) == HOSTILE_AUTHOR
+    metadata = field_calls["label"]["metadata"]
+    assert ast.literal_eval(metadata.values[0]) == HOSTILE_DESCRIPTION
 
 
 def test_hostile_text_leaves_the_project_clean_under_ruff(hostile_project: Path) -> None:
