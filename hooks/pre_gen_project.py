@@ -18,8 +18,11 @@ import os
 import re
 import string
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing costs import time on every bake; annotations only need it here
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 FALLBACK_LAUNCH_MODE = "__fallback__"
 _ENTRY_POINT_PART = re.compile(r"[A-Za-z0-9_-]+")

@@ -215,7 +215,7 @@ def _wait_for_port(process: subprocess.Popen[bytes], log_path: str, deadline: fl
         if time.monotonic() > deadline:
             raise _error(f"did not report a port within {STARTUP_TIMEOUT:g} s", log_path)
         time.sleep(pause)
-        pause = min(pause * 2, 0.05)
+        pause = min(pause * 2, 0.005)
 
 
 def _fail_if_exited(process: subprocess.Popen[bytes], log_path: str) -> None:
