@@ -30,11 +30,13 @@ DEFAULT_FILES = {
     "pyproject.toml",
     f"src/{PACKAGE}/__init__.py",
     f"src/{PACKAGE}/launcher.py",
+    f"src/{PACKAGE}/process.py",
     f"src/{PACKAGE}/py.typed",
     "tests/__init__.py",
     "tests/conftest.py",
     "tests/test_cli.py",
     "tests/test_launcher.py",
+    "tests/test_process.py",
     "tests/test_readme.py",
 }
 # Jinja left over after rendering; GitHub's own ``${{ ... }}`` expressions are expected.

@@ -116,29 +116,29 @@ def test_a_missing_directory_fails_the_start_with_a_message_naming_it(
 {%- endif %}
 
 
-def test_a_product_that_exits_during_start_up_is_reported_with_its_code_and_output(
-    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
+def test_a_product_that_fails_to_start_raises_its_exit_code_and_leaves_nothing_running(
+    config: LauncherConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    spawned: list[subprocess.Popen[bytes]],
 ) -> None:
     command = python_command("import sys; print('cannot start: licence missing'); sys.exit(3)")
     monkeypatch.setattr(launcher_module, "product_command", lambda config: command)
     with pytest.raises(LaunchError, match="exited with code 3") as raised:
-        Launcher(config=config).start()
+        launch_product(PRODUCT, launch_mode=MODE, config=config)
     assert "cannot start: licence missing" in str(raised.value)
+    assert all(process.returncode is not None for process in spawned)
 
 
 def test_a_product_that_never_reports_its_port_is_stopped_after_the_startup_timeout(
-    config: LauncherConfig,
-    monkeypatch: pytest.MonkeyPatch,
-    spawned: list[subprocess.Popen[bytes]],
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     command = python_command("import time; time.sleep(60)")
     monkeypatch.setattr(launcher_module, "product_command", lambda config: command)
     monkeypatch.setattr(launcher_module, "STARTUP_TIMEOUT", 0.5)
     began = time.monotonic()
-    with pytest.raises(LaunchError, match=r"did not report a port within 0\.5 s"):
+    with pytest.raises(LaunchError, match="did not report where it listens"):
         Launcher(config=config).start()
-    assert time.monotonic() - began < 10
-    assert [process.returncode is not None for process in spawned] == [True]
+    assert time.monotonic() - began < 5
 
 
 def test_stop_after_a_failed_start_is_harmless(
@@ -152,40 +152,6 @@ def test_stop_after_a_failed_start_is_harmless(
     launcher.stop()
     launcher.stop()
     assert not launcher.check(timeout=1)
-
-
-def test_stop_is_safe_twice_and_after_the_product_crashed(
-    config: LauncherConfig, spawned: list[subprocess.Popen[bytes]]
-) -> None:
-    launcher = Launcher(config=config)
-    launcher.start()
-    (process,) = spawned
-    process.kill()
-    process.wait()
-    assert not launcher.check(timeout=1)
-    launcher.stop()
-    launcher.stop()
-
-
-@posix_only
-def test_stop_kills_a_product_that_ignores_the_request_to_end(
-    config: LauncherConfig,
-    monkeypatch: pytest.MonkeyPatch,
-    spawned: list[subprocess.Popen[bytes]],
-) -> None:
-    stubborn = (
-        "import runpy, signal, sys\n"
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "sys.argv = ['http.server', '--bind', '127.0.0.1', '0']\n"
-        "runpy.run_module('http.server', run_name='__main__')\n"
-    )
-    monkeypatch.setattr(launcher_module, "product_command", lambda config: python_command(stubborn))
-    launcher = Launcher(config=config)
-    launcher.start()
-    began = time.monotonic()
-    launcher.stop(timeout=0.5)
-    assert time.monotonic() - began < 5
-    assert spawned[0].returncode is not None
 
 
 @posix_only

@@ -17,7 +17,6 @@ import os
 import sys
 import time
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_DOC,
@@ -28,8 +27,7 @@ from {{ cookiecutter.__launcher_module }}.interface import (
     ServerType,
 )
 
-if TYPE_CHECKING:
-    import subprocess
+from .process import LaunchError, ProductProcess
 
 __all__ = ["LaunchError", "Launcher", "LauncherConfig", "answers_http", "product_command"]
 
@@ -40,16 +38,8 @@ STARTUP_TIMEOUT = 30.0
 """Seconds ``start()`` waits for the product to answer before it gives up."""
 CHECK_TIMEOUT = 5.0
 """Seconds ``check()`` waits when it is called without a timeout."""
-STOP_TIMEOUT = 5.0
-"""Seconds ``stop()`` waits after asking the product to end, before it kills it."""
-LOG_LINES_IN_ERRORS = 20
-"""How many of the product's last output lines an error message quotes."""
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class LaunchError(RuntimeError):
-    """The product could not be started; the message names the cause."""
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -120,9 +110,13 @@ class Launcher(LauncherProtocol[LauncherConfig]):
     def __init__(self, *, config: LauncherConfig) -> None:
         """Keep the configuration; nothing starts before ``start()``."""
         self._config = config
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process = ProductProcess(PRODUCT_NAME)
         self._url: str | None = None
-        self.log_path: str | None = None  # the product's output; kept after stop
+
+    @property
+    def log_path(self) -> str | None:
+        """File with the product's output of the last start; kept after stop."""
+        return self._process.log_path
 
     def start(self) -> None:
         """Start the product and return once it answers requests.
@@ -133,62 +127,32 @@ class Launcher(LauncherProtocol[LauncherConfig]):
             If the configuration is invalid, or the product exits or does not answer within
             ``STARTUP_TIMEOUT`` seconds. Nothing is left running in that case.
         """
-        import subprocess
-        import tempfile
-
-        if self._process is not None:
-            raise LaunchError(f"{PRODUCT_NAME} is already started (log: {self.log_path})")
         command = product_command(self._config)
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        log_fd, log_path = tempfile.mkstemp(prefix=f"{PRODUCT_NAME}-", suffix=".log")
-        self.log_path = log_path
-        with open(log_fd, "wb") as log:
-            self._process = process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+        self._process.start(command)
         try:
-            port = _wait_for_port(process, log_path, deadline)
+            port = int(self._process.wait_for_output(LISTENING_PATTERN, deadline).group(1))
             self._url = url = f"http://{HOST}:{port}"
             while not answers_http(url, max(deadline - time.monotonic(), 0.01)):
-                _fail_if_exited(process, log_path)
+                self._process.fail_if_exited()
                 if time.monotonic() > deadline:
-                    raise _error(f"did not answer on {url} within {STARTUP_TIMEOUT:g} s", log_path)
+                    raise self._process.error(f"did not answer on {url} before the startup timeout")
                 time.sleep(0.01)
         except BaseException:
             self.stop()
             raise
-        _LOGGER.info(
-            "%s (pid %d) serves %s; output in %s", PRODUCT_NAME, process.pid, url, log_path
-        )
+        _LOGGER.info("%s serves %s; its output goes to %s", PRODUCT_NAME, url, self.log_path)
 
     def stop(self, *, timeout: float | None = None) -> None:
         """Stop the product: terminate, then kill after ``timeout`` seconds; always reap it.
 
         Safe to call more than once, after the product crashed and after a failed start.
         """
-        import subprocess
-
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            _LOGGER.warning("%s (pid %d) did not exit after kill", PRODUCT_NAME, process.pid)
+        self._process.stop(timeout)
 
     def check(self, *, timeout: float | None = None) -> bool:
         """Return whether the product answers an HTTP request within ``timeout`` seconds."""
-        if self._process is None or self._process.poll() is not None or self._url is None:
+        if not self._process.running or self._url is None:
             return False
         return answers_http(self._url, CHECK_TIMEOUT if timeout is None else timeout)
 
@@ -198,36 +162,6 @@ class Launcher(LauncherProtocol[LauncherConfig]):
         if self._url is None:
             raise LaunchError(f"{PRODUCT_NAME} is not started")
         return {"main": self._url}
-
-
-def _wait_for_port(process: subprocess.Popen[bytes], log_path: str, deadline: float) -> int:
-    """Read the product's output until it reports its port; fail if it exits or stalls."""
-    import re
-
-    pattern = re.compile(LISTENING_PATTERN)
-    pause = 0.001
-    while True:
-        with open(log_path, "rb") as log:
-            found = pattern.search(log.read())
-        if found:
-            return int(found.group(1))
-        _fail_if_exited(process, log_path)
-        if time.monotonic() > deadline:
-            raise _error(f"did not report a port within {STARTUP_TIMEOUT:g} s", log_path)
-        time.sleep(pause)
-        pause = min(pause * 2, 0.005)
-
-
-def _fail_if_exited(process: subprocess.Popen[bytes], log_path: str) -> None:
-    code = process.poll()
-    if code is not None:
-        raise _error(f"exited with code {code} during start-up", log_path)
-
-
-def _error(what: str, log_path: str) -> LaunchError:
-    with open(log_path, encoding="utf-8", errors="replace") as log:
-        tail = "".join(log.readlines()[-LOG_LINES_IN_ERRORS:])
-    return LaunchError(f"{PRODUCT_NAME} {what}. Last lines of its output ({log_path}):\n{tail}")
 
 
 def answers_http(url: str, timeout: float) -> bool:

@@ -1,0 +1,110 @@
+"""How the product's process is started, watched and stopped, with stand-in products."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.process import LaunchError, ProductProcess
+
+from .conftest import python_command
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
+READY = rb"ready on (\d+)"
+
+
+def soon(seconds: float = 10.0) -> float:
+    """Return a deadline ``seconds`` from now."""
+    return time.monotonic() + seconds
+
+
+def test_it_finds_what_the_product_reports_and_keeps_the_output_in_a_log_file() -> None:
+    product = ProductProcess("stand-in")
+    product.start(python_command("import time; print('ready on 4242'); time.sleep(60)"))
+    try:
+        assert product.wait_for_output(READY, soon()).group(1) == b"4242"
+        assert product.running
+    finally:
+        product.stop()
+    assert not product.running
+    assert product.log_path is not None
+    assert Path(product.log_path).name.startswith("stand-in-")
+    assert "ready on 4242" in Path(product.log_path).read_text(encoding="utf-8")
+
+
+def test_a_product_that_exits_during_start_up_is_reported_with_its_code_and_output() -> None:
+    product = ProductProcess("stand-in")
+    product.start(python_command("import sys; print('cannot start: licence missing'); sys.exit(3)"))
+    with pytest.raises(LaunchError, match="stand-in exited with code 3") as raised:
+        product.wait_for_output(READY, soon())
+    assert "cannot start: licence missing" in str(raised.value)
+    assert str(product.log_path) in str(raised.value)
+    product.stop()
+
+
+def test_a_product_that_never_reports_fails_at_the_deadline(
+    spawned: list[subprocess.Popen[bytes]],
+) -> None:
+    product = ProductProcess("stand-in")
+    product.start(python_command("import time; time.sleep(60)"))
+    began = time.monotonic()
+    with pytest.raises(LaunchError, match="did not report where it listens"):
+        product.wait_for_output(READY, soon(0.5))
+    assert time.monotonic() - began < 5
+    product.stop()
+    assert [process.returncode is not None for process in spawned] == [True]
+
+
+def test_stop_is_safe_before_start_twice_and_after_a_crash(
+    spawned: list[subprocess.Popen[bytes]],
+) -> None:
+    product = ProductProcess("stand-in")
+    product.stop()
+    product.start(python_command("import time; time.sleep(60)"))
+    spawned[0].kill()
+    spawned[0].wait()
+    assert not product.running
+    product.stop()
+    product.stop()
+
+
+def test_it_can_start_again_after_a_stop() -> None:
+    product = ProductProcess("stand-in")
+    for _ in range(2):
+        product.start(python_command("import time; print('ready on 1'); time.sleep(60)"))
+        product.wait_for_output(READY, soon())
+        product.stop()
+    assert not product.running
+
+
+def test_a_second_start_while_running_is_refused() -> None:
+    product = ProductProcess("stand-in")
+    product.start(python_command("import time; time.sleep(60)"))
+    try:
+        with pytest.raises(LaunchError, match="already started"):
+            product.start(python_command("pass"))
+    finally:
+        product.stop()
+
+
+@posix_only
+def test_stop_kills_a_product_that_ignores_the_request_to_end(
+    spawned: list[subprocess.Popen[bytes]],
+) -> None:
+    stubborn = (
+        "import signal, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('ready on 1', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    product = ProductProcess("stand-in")
+    product.start(python_command(stubborn))
+    product.wait_for_output(READY, soon())
+    began = time.monotonic()
+    product.stop(timeout=0.5)
+    assert 0.4 < time.monotonic() - began < 5
+    assert spawned[0].returncode == -9
