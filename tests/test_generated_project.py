@@ -191,9 +191,11 @@ def test_a_custom_bake_has_a_dataclass_field_per_answer(custom_plugin: Plugin) -
 LAUNCH_CONFIGURED_DEFAULT = """
 import requests
 from ansys.tools.common.launcher import launch_product
+from ansys.tools.common.launcher.config import get_config_for
+from demo_server_plugin.launcher import product_command
 with launch_product("demo-server") as server:
     print(requests.get(server.urls["main"] + "/hello.txt", timeout=10).text)
-    print(" ".join(server._launcher._process.args[1:7]))
+print(" ".join(product_command(get_config_for(product_name="demo-server", launch_mode=None))[1:7]))
 """
 
 
