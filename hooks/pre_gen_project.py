@@ -32,8 +32,12 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
 FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 FIELD_KEYS = {"type", "default", "description", "prompt"}
-# Placeholders of ``product_command`` that the launcher fills in itself.
-BUILTIN_PLACEHOLDERS = {"python", "host"}
+# Placeholders of ``product_command`` that the launcher fills in itself, per server type.
+BUILTIN_PLACEHOLDERS = {"http": {"python", "host"}, "grpc": {"python", "host", "address"}}
+RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values())
+# Config fields the gRPC launcher reads to choose how clients reach the server.
+GRPC_FIELDS = ("transport", "certs_dir")
+CONNECT_LAUNCH_MODE = "connect"
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Top-level names a plugin package must not shadow.
 _RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {"ansys", "requests", "grpc", "tests"}
@@ -158,9 +162,9 @@ def validate_field(name: Any, spec: Any) -> str | None:
             "name each field with a Python identifier that starts with a letter"
             " (letters, digits and '_') and is not a keyword",
         )
-    if name in BUILTIN_PLACEHOLDERS:
+    if name in RESERVED_FIELDS:
         return _problem(
-            "config_fields", name, f"the field names {sorted(BUILTIN_PLACEHOLDERS)} are reserved"
+            "config_fields", name, f"the field names {sorted(RESERVED_FIELDS)} are reserved"
         )
     if not isinstance(spec, dict):
         return _problem(variable, spec, 'describe the field with an object such as {"type": "str"}')
@@ -190,8 +194,9 @@ def validate_field(name: Any, spec: Any) -> str | None:
 _JSON_NAMES = {"str": "string", "int": "integer", "float": "number", "bool": "true or false"}
 
 
-def validate_config_fields(value: Any, register_fallback: bool) -> str | None:
-    """Check ``config_fields``; with a fallback, every field needs a default."""
+def validate_config_fields(value: Any, register_fallback: bool, server_type: str) -> str | None:
+    """Check ``config_fields``; with a fallback, every field needs a default; gRPC needs the
+    fields that choose the transport."""
     fields, problem = parse_json_answer("config_fields", value, dict)
     if problem:
         return problem
@@ -199,6 +204,15 @@ def validate_config_fields(value: Any, register_fallback: bool) -> str | None:
         problem = validate_field(name, spec)
         if problem:
             return problem
+    if server_type == "grpc":
+        lacking = [name for name in GRPC_FIELDS if fields.get(name, {}).get("type") != "str"]
+        if lacking:
+            return _problem(
+                "config_fields",
+                value,
+                f"with server_type='grpc' the launcher chooses the transport from the str fields"
+                f" {list(GRPC_FIELDS)}; add {lacking}",
+            )
     missing = [name for name, spec in fields.items() if "default" not in spec]
     if register_fallback and missing:
         return _problem(
@@ -211,7 +225,7 @@ def validate_config_fields(value: Any, register_fallback: bool) -> str | None:
     return None
 
 
-def validate_product_command(value: Any, config_fields: Any) -> str | None:
+def validate_product_command(value: Any, config_fields: Any, server_type: str) -> str | None:
     """Check ``product_command``: a list of arguments whose placeholders name config fields."""
     arguments, problem = parse_json_answer("product_command", value, list)
     if problem:
@@ -219,7 +233,7 @@ def validate_product_command(value: Any, config_fields: Any) -> str | None:
     if not arguments or not all(isinstance(argument, str) and argument for argument in arguments):
         return _problem("product_command", value, "give a non-empty list of non-empty strings")
     fields, _ = parse_json_answer("config_fields", config_fields, dict)
-    allowed = sorted(BUILTIN_PLACEHOLDERS | set(fields or {}))
+    allowed = sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | set(fields or {}))
     for argument in arguments:
         try:
             parts = list(string.Formatter().parse(argument))
@@ -240,6 +254,20 @@ def validate_product_command(value: Any, config_fields: Any) -> str | None:
                     f"the placeholder {_braced(placeholder)} names no config field; use one of"
                     f" {', '.join(_braced(name) for name in allowed)}",
                 )
+    return None
+
+
+def validate_connect_mode(include_connect_mode: object, launch_mode: str) -> str | None:
+    """Check ``include_connect_mode``: a boolean, and no clash with the launch mode's name."""
+    if not isinstance(include_connect_mode, bool):
+        return _problem("include_connect_mode", include_connect_mode, "answer true or false")
+    if include_connect_mode and launch_mode == CONNECT_LAUNCH_MODE:
+        return _problem(
+            "launch_mode",
+            launch_mode,
+            f"include_connect_mode=true registers the {CONNECT_LAUNCH_MODE!r} launch mode"
+            " itself; name the launch mode that starts the product differently",
+        )
     return None
 
 
@@ -267,10 +295,12 @@ def validate_answers(answers: Mapping[str, Any]) -> list[str]:
     ]
     messages = [check(answers[name]) for name, check in checks]
     fallback = answers["register_fallback"] is True
-    messages.insert(4, validate_config_fields(answers["config_fields"], fallback))
-    messages.insert(
-        5, validate_product_command(answers["product_command"], answers["config_fields"])
-    )
+    server_type = answers["server_type"]
+    messages[4:4] = [
+        validate_connect_mode(answers["include_connect_mode"], answers["launch_mode"]),
+        validate_config_fields(answers["config_fields"], fallback, server_type),
+        validate_product_command(answers["product_command"], answers["config_fields"], server_type),
+    ]
     return [message for message in messages if message is not None]
 
 

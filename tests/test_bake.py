@@ -39,6 +39,18 @@ DEFAULT_FILES = {
     "tests/test_process.py",
     "tests/test_readme.py",
 }
+
+
+def expected_files(answers: dict[str, Any]) -> set[str]:
+    """Return the files a bake with ``answers`` (and defaults for the rest) must have."""
+    files = set(DEFAULT_FILES)
+    if answers.get("server_type") == "grpc":
+        files.add(f"src/{PACKAGE}/demo_server.py")
+    if answers.get("include_connect_mode"):
+        files |= {f"src/{PACKAGE}/connect.py", "tests/test_connect.py"}
+    return files
+
+
 # Jinja left over after rendering; GitHub's own ``${{ ... }}`` expressions are expected.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
@@ -190,7 +202,7 @@ def test_every_choice_bakes_a_well_formed_project(cookies: Any, answers: dict[st
     result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
     assert_well_formed(result.project_path)
-    assert files_of(result.project_path) == DEFAULT_FILES
+    assert files_of(result.project_path) == expected_files(answers)
 
 
 @pytest.mark.parametrize("license_name", CHOICES["license"])

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEMPLATE, load_module
+from conftest import CHOICES, TEMPLATE, load_module
 from cookiecutter.exceptions import FailedHookException
+from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
+from cookiecutter.prompt import prompt_for_config
 
 pre_gen = load_module("hooks/pre_gen_project.py")
 post_gen = load_module("hooks/post_gen_project.py")
@@ -32,13 +33,12 @@ def test_valid_versions_pass(value: str) -> None:
     assert pre_gen.validate_version(value) is None
 
 
-def test_all_default_answers_pass() -> None:
-    defaults = {
-        name: value[0] if isinstance(value, list) else value
-        for name, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
-    }
-    defaults.update(package_name="example_httpserver_plugin", description="A plugin.")
-    assert pre_gen.validate_answers(defaults) == []
+@pytest.mark.parametrize("server_type", CHOICES["server_type"])
+def test_the_default_answers_pass(server_type: str) -> None:
+    context = generate_context(
+        str(TEMPLATE / "cookiecutter.json"), extra_context={"server_type": server_type}
+    )
+    assert pre_gen.validate_answers(prompt_for_config(context, no_input=True)) == []
 
 
 def test_an_empty_folder_may_receive_the_project(tmp_path: Path) -> None:
@@ -128,6 +128,25 @@ BAD_ANSWERS = [
         {"product_command": '["{python", "-m", "http.server"]'},
         ["product_command='{python'", "double a brace"],
     ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": '{"transport": {"type": "str", "description": "d"}}',
+        },
+        ["server_type='grpc'", "add ['certs_dir']"],
+    ),
+    (
+        {"server_type": "grpc", "product_command": '["{python}", "--listen={addr}"]'},
+        ["{addr} names no config field", "{address}"],
+    ),
+    (
+        {"product_command": '["{python}", "--listen={address}"]'},
+        ["{address} names no config field"],
+    ),
+    (
+        {"include_connect_mode": True, "launch_mode": "connect"},
+        ["launch_mode='connect'", "registers the 'connect' launch mode"],
+    ),
     ({"author_name": ""}, ["author_name=''", "non-empty line"]),
     ({"author_name": "Ann\tLee"}, ["author_name='Ann\\tLee'", "no line breaks or tabs"]),
     ({"description": "Two\nlines"}, ["description='Two\\nlines'", "no line breaks"]),
@@ -168,6 +187,8 @@ def test_the_first_bad_answer_is_the_one_reported(capfd: pytest.CaptureFixture[s
             "package_name": "class",
             "launch_mode": "direct",
             "register_fallback": True,
+            "server_type": "http",
+            "include_connect_mode": False,
             "config_fields": "{}",
             "product_command": '["{python}"]',
             "author_name": "A",

@@ -44,14 +44,18 @@ def site(tmp_path: Path) -> Path:
 def example_values(site: Path) -> dict[str, Any]:
     """Return a value for every config field, each different from the field's default.
 
-    A ``directory`` field gets ``site``; adapt the other values if your product needs
-    particular ones.
+    A ``directory`` field gets ``site``{% if cookiecutter.server_type == "grpc" %}, ``transport`` the platform's default by name{% endif %};
+    adapt the other values if your product needs particular ones.
     """
     values: dict[str, Any] = {}
     for field in dataclasses.fields(LauncherConfig):
         default = None if field.default is dataclasses.MISSING else field.default
         if field.name == "directory":
             values[field.name] = str(site)
+{%- if cookiecutter.server_type == "grpc" %}
+        elif field.name == "transport":
+            values[field.name] = "wnua" if sys.platform == "win32" else "uds"
+{%- endif %}
         elif field.type in ("bool", bool):
             values[field.name] = not default
         elif field.type in ("int", int):

@@ -25,5 +25,10 @@ def test_the_launch_example_runs_the_configured_product(
     (launch_example,) = [code for code in python_examples() if "launch_product" in code]
     exec(compile(launch_example, str(README), "exec"), {})
     status, url = capsys.readouterr().out.split()
+{%- if cookiecutter.server_type == "grpc" %}
+    assert status == "True"
+    assert re.fullmatch(r"unix:\S+|127\.0\.0\.1:\d+", url)
+{%- else %}
     assert status == "200"
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+{%- endif %}
