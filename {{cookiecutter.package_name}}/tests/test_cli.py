@@ -19,10 +19,11 @@ from {{ cookiecutter.package_name }} import LauncherConfig
 from .conftest import MODE, PRODUCT, CliRunner, cli_options, example_values
 
 
-def test_list_plugins_shows_the_product_and_its_launch_mode(cli: CliRunner) -> None:
+def test_list_plugins_shows_the_product_and_its_launch_modes(cli: CliRunner) -> None:
     lines = cli("list-plugins").splitlines()
-    assert lines[lines.index(PRODUCT) + 1].strip() == MODE
-    assert "__fallback__" not in lines
+    modes = lines[lines.index(PRODUCT) + 1 :]
+    modes = [line.strip() for line in modes[: modes.index("")]]
+    assert modes == sorted([MODE{% if cookiecutter.include_connect_mode %}, "connect"{% endif %}])
 
 
 def test_configure_help_explains_every_option(cli: CliRunner) -> None:
