@@ -38,12 +38,17 @@ def load_module(relative_path: str) -> ModuleType:
     return module
 
 
+BOOLEANS: list[str] = [name for name, value in COOKIECUTTER_JSON.items() if isinstance(value, bool)]
+
+
 def choice_params() -> list[Any]:
-    """One ``pytest.param`` per value of every choice in cookiecutter.json, id ``name:value``."""
+    """One ``pytest.param`` per value of every choice and yes/no question in cookiecutter.json,
+    with ids such as ``license:MIT`` and ``register_fallback:false``."""
+    choices = [(name, value, value) for name, values in CHOICES.items() for value in values]
+    booleans = [(name, value, str(value).lower()) for name in BOOLEANS for value in (True, False)]
     return [
-        pytest.param({name: value}, id=f"{name}:{value}")
-        for name, values in CHOICES.items()
-        for value in values
+        pytest.param({name: value}, id=f"{name}:{shown}")
+        for name, value, shown in choices + booleans
     ]
 
 
