@@ -302,3 +302,24 @@ def test_hostile_text_renders_valid_python_toml_yaml_and_json(hostile_project: P
 def test_hostile_text_leaves_the_project_clean_under_ruff(hostile_project: Path) -> None:
     run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=hostile_project)
     run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=hostile_project)
+
+
+def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> None:
+    result = cookies.bake(extra_context={"server_type": "grpc", "include_connect_mode": True})
+    project = pyproject_of(result.project_path)["project"]
+    assert project["dependencies"] == [
+        "ansys-tools-local-product-launcher>=0.3",
+        "grpcio>=1.60",
+        "grpcio-health-checking>=1.60",
+    ]
+    assert project["optional-dependencies"] == {
+        "test": ["cryptography>=42", "pytest>=8"],
+        "lint": ["mypy>=1.13", "ruff>=0.8", "types-grpcio"],
+    }
+    assert project["entry-points"] == {
+        "ansys.tools.local_product_launcher.launcher": {
+            "example_httpserver.direct": f"{PACKAGE}:Launcher",
+            "example_httpserver.__fallback__": f"{PACKAGE}:Launcher",
+            "example_httpserver.connect": f"{PACKAGE}.connect:ConnectLauncher",
+        }
+    }
