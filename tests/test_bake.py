@@ -309,6 +309,7 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
     project = pyproject_of(result.project_path)["project"]
     assert project["dependencies"] == [
         "ansys-tools-local-product-launcher>=0.3",
+        "ansys-tools-common>=0.4",
         "grpcio>=1.60",
         "grpcio-health-checking>=1.60",
     ]
