@@ -29,6 +29,7 @@ DEFAULT_FILES = {
     "README.md",
     "pyproject.toml",
     f"src/{PACKAGE}/__init__.py",
+    f"src/{PACKAGE}/config.py",
     f"src/{PACKAGE}/launcher.py",
     f"src/{PACKAGE}/process.py",
     f"src/{PACKAGE}/py.typed",
@@ -281,9 +282,7 @@ def test_hostile_text_renders_valid_python_toml_yaml_and_json(hostile_project: P
     recorded = json.loads((hostile_project / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert recorded["cookiecutter"]["description"] == HOSTILE_DESCRIPTION
     assert HOSTILE_AUTHOR in (hostile_project / "LICENSE").read_text(encoding="utf-8")
-    launcher = ast.parse(
-        (hostile_project / f"src/{PACKAGE}/launcher.py").read_text(encoding="utf-8")
-    )
+    launcher = ast.parse((hostile_project / f"src/{PACKAGE}/config.py").read_text(encoding="utf-8"))
     config_class = next(
         node
         for node in launcher.body

@@ -67,6 +67,7 @@ def test_the_wheel_holds_the_package_types_license_and_entry_points(distribution
         metadata = archive.read(f"{dist_info}/METADATA").decode()
     assert {
         f"{PACKAGE}/__init__.py",
+        f"{PACKAGE}/config.py",
         f"{PACKAGE}/launcher.py",
         f"{PACKAGE}/process.py",
         f"{PACKAGE}/py.typed",

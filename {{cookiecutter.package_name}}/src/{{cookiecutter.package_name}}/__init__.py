@@ -1,6 +1,7 @@
 {{ cookiecutter.description | py_str }}
 
-from .launcher import Launcher, LauncherConfig
+from .config import LauncherConfig
+from .launcher import Launcher
 from .process import LaunchError
 
 __version__ = "{{ cookiecutter.version }}"
