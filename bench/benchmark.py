@@ -2,15 +2,20 @@
 
 Usage: ``python bench/benchmark.py [--rounds N]``. The running interpreter needs cookiecutter
 and uv, which ``python -m pip install -r requirements-test.txt`` installs. The only network
-use is uv installing the baked plugin's dependencies from the package index; every server
-listens on 127.0.0.1. Measurements (medians over N rounds, after one warm-up round):
+use is uv installing the baked plugins' dependencies from the package index; every HTTP
+server listens on 127.0.0.1, every gRPC server on a Unix domain socket. Measurements (medians
+over N rounds, after one warm-up round):
 
 * launch: ``launch_product()`` + ``wait()`` + first GET, against a bare ``http.server``
   child polled until its first 200 (goal: ratio <= 1.3).
-* import: time ``import example_httpserver_plugin`` adds after the launcher library is
+* import: time ``from example_httpserver_plugin import Launcher`` (what the entry point
+  loads) adds after the launcher library is
   imported, next to the seed plugin's module (goal: <= 15 ms).
 * bake: ``cookiecutter --no-input`` of this template against a one-file template without
   hooks (goal: ratio <= 1.5).
+* grpc: ``launch_product()`` of a gRPC bake (``server_type=grpc``, Unix domain socket) until
+  its health service reports SERVING, against its bare ``demo_server`` child polled the same
+  way; the HTTP plugin's launch time is shown alongside. Informational, no goal.
 
 Exit status 0 when every goal holds, 1 otherwise.
 """
@@ -26,13 +31,28 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import uv
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 PACKAGE = "example_httpserver_plugin"
+GRPC_PACKAGE = "example_grpc_plugin"
+GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc"]  # bakes GRPC_PACKAGE
 LAUNCH_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.3, 15.0, 1.5
 QUIET = ["-W", "ignore::DeprecationWarning"]
+
+# Shared by the launch children, which define bare() and plugin() to return seconds.
+ALTERNATE = """\
+def alternate(rounds, bare, plugin):  # returns {"bare": [seconds, ...], "plugin": [...]}
+    times = {"bare": [], "plugin": []}
+    for round_ in range(rounds + 1):  # round 0 warms up; alternate who goes first
+        for name in ("bare", "plugin") if round_ % 2 else ("plugin", "bare"):
+            seconds = bare() if name == "bare" else plugin()
+            if round_:
+                times[name].append(seconds)
+    return times
+"""
 
 LAUNCH_CHILD = """\
 import json, socket, subprocess, sys, time
@@ -86,13 +106,69 @@ def plugin():
     finally:
         instance.stop()
 
-times = {"bare": [], "plugin": []}
-for round_ in range(rounds + 1):
-    for name in ("bare", "plugin") if round_ % 2 else ("plugin", "bare"):
-        seconds = bare() if name == "bare" else plugin()
-        if round_:
-            times[name].append(seconds)
-print(json.dumps(times))
+print(json.dumps(alternate(rounds, bare, plugin)))
+"""
+
+GRPC_CHILD = """\
+import json, os, subprocess, sys, tempfile, time
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from ansys.tools.local_product_launcher import launch_product
+from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
+from example_grpc_plugin import LauncherConfig
+
+rounds = int(sys.argv[1])
+killed = 0  # bare demo servers still running 10 s after SIGTERM
+# gRPC waits about 1 s before it reconnects a channel whose first connect failed; a bare
+# client that connected before the server listens would measure that backoff, not the server.
+FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 10),
+                  ("grpc.min_reconnect_backoff_ms", 10), ("grpc.max_reconnect_backoff_ms", 10)]
+
+def serving(channel):
+    try:
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
+                                                          timeout=2)
+    except grpc.RpcError:
+        return False
+    return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+def bare():
+    global killed
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "s.sock")
+        start = time.perf_counter()
+        command = [sys.executable, "-m", "example_grpc_plugin.demo_server", "--address",
+                   f"unix:{path}"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            # The socket file is the cheap probe: polling gRPC itself steals CPU from the server.
+            with grpc.insecure_channel(f"unix:{path}", options=FAST_RECONNECT) as channel:
+                while not (os.path.exists(path) and serving(channel)):
+                    if process.poll() is not None:
+                        raise RuntimeError(f"demo_server exited with {process.returncode}")
+                    time.sleep(0.0005)
+            return time.perf_counter() - start
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                killed += 1
+                process.kill()
+                process.wait()
+
+def plugin():
+    start = time.perf_counter()
+    instance = launch_product("example_grpc", launch_mode="direct",
+                              config=LauncherConfig(transport=""))
+    try:
+        if not check_grpc_health(instance.channels["main"], timeout=10):
+            raise RuntimeError("example_grpc does not report SERVING")
+        return time.perf_counter() - start
+    finally:
+        instance.stop()
+
+print(json.dumps({**alternate(rounds, bare, plugin), "killed": killed}))
 """
 
 IMPORT_CHILD = """\
@@ -101,7 +177,7 @@ start = time.perf_counter()
 import ansys.tools.local_product_launcher
 import ansys.tools.local_product_launcher.interface
 library = time.perf_counter()
-importlib.import_module(sys.argv[1])
+importlib.import_module(sys.argv[1]).Launcher  # what the entry point loads
 print(library - start, time.perf_counter() - library)
 """
 
@@ -168,21 +244,44 @@ def run(command: list[str], env: dict[str, str] | None = None, timeout: float = 
     return done.stdout
 
 
-def bake(template: Path, out: Path, config_file: Path) -> float:
-    """Bake ``template`` into the new folder ``out`` with the cookiecutter CLI; return seconds."""
+def bake(template: Path, out: Path, config_file: Path, context: list[str] | None = None) -> float:
+    """Bake ``template`` into the new folder ``out`` with the cookiecutter CLI; return seconds.
+
+    ``context`` holds ``key=value`` answers that replace the template's defaults.
+    """
     command = [sys.executable, "-m", "cookiecutter", "--no-input", "--config-file"]
     start = time.perf_counter()
-    run([*command, str(config_file), str(template), "-o", str(out)])
+    run([*command, str(config_file), str(template), "-o", str(out), *(context or [])])
     return time.perf_counter() - start
 
 
-def make_venv(tmp: Path, project: Path) -> Path:
-    """Create a uv venv in ``tmp`` with ``project`` installed; return its python."""
+def make_venv(venv: Path, project: Path) -> Path:
+    """Create the uv venv ``venv`` with ``project`` installed; return its python."""
     uv_bin = uv.find_uv_bin()
-    run([uv_bin, "venv", "--quiet", "--python", sys.executable, str(tmp / "venv")])
-    python = tmp / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    run([uv_bin, "venv", "--quiet", "--python", sys.executable, str(venv)])
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     run([uv_bin, "pip", "install", "--quiet", "--python", str(python), str(project)])
     return python
+
+
+def run_launch_child(python: Path, tmp: Path, name: str, source: str, *args: str) -> dict[str, Any]:
+    """Run the launch child ``source`` as ``{name}_child.py`` with ``python`` and ``args``.
+
+    Return its JSON output: ``bare`` and ``plugin`` seconds per round, and what else it adds.
+    """
+    child_tmp = tmp / "child-tmp"  # the plugins keep a log file per start; keep them in tmp
+    child_tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(child_tmp), "TEMP": str(child_tmp)}
+    env["ANSYS_LAUNCHER_CONFIG_PATH"] = str(tmp / "launcher-config.json")
+    script = tmp / f"{name}_child.py"
+    script.write_text(ALTERNATE + source, encoding="utf-8")
+    result: dict[str, Any] = json.loads(run([str(python), *QUIET, str(script), *args], env=env))
+    return result
+
+
+def medians(times: dict[str, Any]) -> tuple[float, float]:
+    """Return the medians of a launch child's ``bare`` and ``plugin`` seconds."""
+    return statistics.median(times["bare"]), statistics.median(times["plugin"])
 
 
 def measure_launch(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
@@ -190,14 +289,18 @@ def measure_launch(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
     www = tmp / "www"
     www.mkdir()
     (www / "hello.txt").write_text("hello\n", encoding="utf-8")
-    (tmp / "child-tmp").mkdir()  # the plugin keeps a log file per start; keep them in tmp
-    env = {**os.environ, "TMPDIR": str(tmp / "child-tmp"), "TEMP": str(tmp / "child-tmp")}
-    env["ANSYS_LAUNCHER_CONFIG_PATH"] = str(tmp / "launcher-config.json")
-    script = tmp / "launch_child.py"
-    script.write_text(LAUNCH_CHILD, encoding="utf-8")
-    out = run([str(python), *QUIET, str(script), str(rounds), str(www)], env=env)
-    times = json.loads(out)
-    return statistics.median(times["bare"]), statistics.median(times["plugin"])
+    return medians(run_launch_child(python, tmp, "launch", LAUNCH_CHILD, str(rounds), str(www)))
+
+
+def measure_grpc(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
+    """Return the median seconds of a bare demo_server and of ``launch_product()`` to SERVING."""
+    times = run_launch_child(python, tmp, "grpc", GRPC_CHILD, str(rounds))
+    if times["killed"]:
+        print(
+            f"note: killed {times['killed']} bare demo_server(s) that outlived SIGTERM by 10 s",
+            file=sys.stderr,
+        )
+    return medians(times)
 
 
 def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, float]:
@@ -261,11 +364,14 @@ def main() -> int:
         config_file = tmp / "cookiecutter.yaml"  # keeps replay files out of the home folder
         config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", "utf-8")
         bake(TEMPLATE, tmp / "baked", config_file)
-        python = make_venv(tmp, tmp / "baked" / PACKAGE)
+        python = make_venv(tmp / "venv", tmp / "baked" / PACKAGE)
+        bake(TEMPLATE, tmp / "baked-grpc", config_file, GRPC_CONTEXT)
+        grpc_python = make_venv(tmp / "venv-grpc", tmp / "baked-grpc" / GRPC_PACKAGE)
         print(f"measuring {rounds} rounds each ...", file=sys.stderr)
         bare, plugin = measure_launch(python, tmp, rounds)
         library, plugin_import, seed_import = measure_import(python, tmp, rounds)
         minimal, template = measure_bake(tmp, config_file, rounds)
+        grpc_bare, grpc_plugin = measure_grpc(grpc_python, tmp, rounds)
 
     added_ms = plugin_import * 1e3
     results = [
@@ -280,6 +386,10 @@ def main() -> int:
     print(f"medians of {rounds} rounds, Python {sys.version.split()[0]}")
     for line, ok in results:
         print(f"{line}  {'ok' if ok else 'FAILED'}")
+    print(
+        f"{'grpc':<8}bare {grpc_bare * 1e3:.1f} ms  plugin {grpc_plugin * 1e3:.1f} ms  "
+        f"ratio {grpc_plugin / grpc_bare:.2f}  (http plugin launch {plugin * 1e3:.1f} ms)  info"
+    )
     return 0 if all(ok for _, ok in results) else 1
 
 

@@ -155,10 +155,8 @@ def test_the_version_and_description_live_in_the_package_the_flit_way(
         for node in init.body
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
     }
-    assert assigned == {
-        "__version__": "0.1.0",
-        "__all__": ["LaunchError", "Launcher", "LauncherConfig", "__version__"],
-    }
+    assert assigned["__version__"] == "0.1.0"
+    assert assigned["__all__"] == ["LaunchError", "Launcher", "LauncherConfig", "__version__"]
 
 
 def test_the_ci_workflow_tests_linux_and_windows_on_python_3_10_to_3_13(
