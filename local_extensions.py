@@ -93,6 +93,22 @@ def command_literals(value: Any) -> list[str]:
     return command_arguments(value)
 
 
+# Context entries that describe this machine's bake, not the answers.
+_NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout")
+
+
+def answers_record(context: dict[str, Any]) -> str:
+    """Return the answers as Cookiecutter's replay file, without this machine's paths."""
+    answers = {key: value for key, value in sorted(context.items()) if key not in _NOT_RECORDED}
+    return json.dumps({"cookiecutter": answers}, indent=2, ensure_ascii=False)
+
+
+@simple_filter
+def replay_json(context: dict[str, Any]) -> str:
+    """Jinja filter: the answers as a replay file."""
+    return answers_record(context)
+
+
 @simple_filter
 def py_str(value: str) -> str:
     """Jinja filter: a Python string literal."""
