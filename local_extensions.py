@@ -1,6 +1,6 @@
 """Jinja filters that turn template answers into literals of the language they land in.
 
-Cookiecutter loads this module through ``_extensions`` in ``cookiecutter.json``.
+Cookiecutter loads ``LauncherTemplateFilters`` through ``_extensions`` in ``cookiecutter.json``.
 Free-text answers (description, author, ...) are validated to be single printable
 lines by ``hooks/pre_gen_project.py``; these filters make any such line a valid,
 formatter-stable literal.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cookiecutter.utils import simple_filter
+from jinja2 import Environment
+from jinja2.ext import Extension
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -81,18 +82,6 @@ def command_arguments(value: Any) -> list[str]:
     return [python_string(argument) for argument in load_json_answer(value)]
 
 
-@simple_filter
-def config_model(value: Any) -> dict[str, Any]:
-    """Jinja filter: the ``config_fields`` answer, described for the templates."""
-    return launcher_config(value)
-
-
-@simple_filter
-def command_literals(value: Any) -> list[str]:
-    """Jinja filter: the ``product_command`` answer as Python string literals."""
-    return command_arguments(value)
-
-
 # Context entries that describe this machine's bake, not the answers.
 _NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout")
 
@@ -103,19 +92,15 @@ def answers_record(context: dict[str, Any]) -> str:
     return json.dumps({"cookiecutter": answers}, indent=2, ensure_ascii=False)
 
 
-@simple_filter
-def replay_json(context: dict[str, Any]) -> str:
-    """Jinja filter: the answers as a replay file."""
-    return answers_record(context)
+class LauncherTemplateFilters(Extension):
+    """Adds this template's filters to cookiecutter's Jinja environment."""
 
-
-@simple_filter
-def py_str(value: str) -> str:
-    """Jinja filter: a Python string literal."""
-    return python_string(value)
-
-
-@simple_filter
-def toml_str(value: str) -> str:
-    """Jinja filter: a TOML basic string."""
-    return toml_string(value)
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters.update(
+            py_str=python_string,
+            toml_str=toml_string,
+            config_model=launcher_config,
+            command_literals=command_arguments,
+            replay_json=answers_record,
+        )

@@ -133,7 +133,7 @@ def validate_register_fallback(value: object) -> str | None:
 
 def parse_json_answer(variable: str, value: Any, kind: type) -> tuple[Any, str | None]:
     """Parse a JSON answer (text from the command line, or an object from the Python API)."""
-    described = {dict: "a JSON object", list: "a JSON list"}[kind]
+    described = "a JSON list" if kind is list else "a JSON object"
     try:
         parsed = json.loads(value) if isinstance(value, str) else value
     except json.JSONDecodeError as error:
@@ -307,11 +307,13 @@ def validate_answers(answers: Mapping[str, Any]) -> list[str]:
 def main() -> int:
     """Validate the rendered answers; print the first problem and return 1 if any."""
     answers = json.loads(r"""{{ cookiecutter | tojson }}""")
-    messages = validate_answers(answers) or [validate_output_folder(os.getcwd())]
-    message = messages[0]
-    if message is None:
+    messages = validate_answers(answers)
+    folder_problem = None if messages else validate_output_folder(os.getcwd())
+    if folder_problem:
+        messages.append(folder_problem)
+    if not messages:
         return 0
-    print(f"ERROR: {message}", file=sys.stderr)
+    print(f"ERROR: {messages[0]}", file=sys.stderr)
     return 1
 
 
