@@ -34,11 +34,12 @@ FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 FIELD_KEYS = {"type", "default", "description", "prompt"}
 # Placeholders of ``product_command`` that the launcher fills in itself, per server type.
 BUILTIN_PLACEHOLDERS = {"http": {"python", "host"}, "grpc": {"python", "host", "address"}}
-RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values())
+# Names the generated dataclass cannot take as fields, or that the placeholders use.
+RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values(), {"self", "dataclasses"})
 # Config fields the gRPC launcher reads to choose how clients reach the server.
 GRPC_FIELDS = ("transport", "certs_dir")
 CONNECT_LAUNCH_MODE = "connect"
-_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Top-level names a plugin package must not shadow.
 _RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {"ansys", "requests", "grpc", "tests"}
 
@@ -159,8 +160,8 @@ def validate_field(name: Any, spec: Any) -> str | None:
         return _problem(
             "config_fields",
             name,
-            "name each field with a Python identifier that starts with a letter"
-            " (letters, digits and '_') and is not a keyword",
+            "name each field with a lowercase Python identifier that starts with a letter"
+            " (a-z, digits and '_') and is not a keyword",
         )
     if name in RESERVED_FIELDS:
         return _problem(

@@ -72,6 +72,14 @@ BAD_ANSWERS = [
         ["config_fields='my-field'", "Python identifier"],
     ),
     (
+        {"config_fields": '{"Directory": {"type": "str", "description": "d"}}'},
+        ["config_fields='Directory'", "lowercase"],
+    ),
+    (
+        {"config_fields": '{"self": {"type": "str", "description": "d"}}'},
+        ["config_fields='self'", "reserved"],
+    ),
+    (
         {"config_fields": '{"class": {"type": "str", "description": "d"}}'},
         ["config_fields='class'", "not a keyword"],
     ),
