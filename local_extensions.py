@@ -55,17 +55,23 @@ def launcher_config(value: Any) -> dict[str, Any]:
     """Describe the validated ``config_fields`` answer for the templates.
 
     Returns ``{"fields": [...], "directory": bool, "all_defaults": bool, "noprompt": bool}``;
-    each field has ``name``, ``type``, ``description`` (a Python literal), ``prompt`` and
-    ``default`` (a Python literal, or ``None`` when the field has no default).
+    each field has ``name``, ``type``, ``description`` (a Python literal), ``prompt``,
+    ``default`` (a Python literal, or ``None`` when the field has no default), and
+    ``description_text`` and ``default_text`` for Markdown table cells.
     """
     fields = [
         {
             "name": name,
             "type": spec["type"],
             "description": python_string(spec["description"]),
-            "description_text": spec["description"].replace("|", "\\|"),
+            "description_text": _table_cell(spec["description"]),
             "prompt": spec.get("prompt", True),
             "default": python_literal(spec["type"], spec["default"]) if "default" in spec else None,
+            "default_text": (
+                _table_cell(python_literal(spec["type"], spec["default"]))
+                if "default" in spec
+                else None
+            ),
         }
         for name, spec in load_json_answer(value).items()
     ]
@@ -75,6 +81,11 @@ def launcher_config(value: Any) -> dict[str, Any]:
         "all_defaults": all(field["default"] is not None for field in fields),
         "noprompt": any(not field["prompt"] for field in fields),
     }
+
+
+def _table_cell(text: str) -> str:
+    """Return ``text`` safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
 
 
 def command_arguments(value: Any) -> list[str]:

@@ -252,6 +252,7 @@ HOSTILE_DESCRIPTION = (
     "naïve façades, 日本語 and ☃;" + " long text" * 30
 )
 HOSTILE_AUTHOR = 'Ünïcødé O\'Brien "the" \\ Author'
+HOSTILE_LABEL = HOSTILE_AUTHOR + " | piped, `ticked`"
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +260,7 @@ def hostile_project(cookies_session: Any) -> Path:
     """Bake with quotes, backslashes, apostrophes, non-ASCII and long text in free answers."""
     fields = {
         "directory": {"type": "str", "default": "", "description": HOSTILE_AUTHOR},
-        "label": {"type": "str", "default": HOSTILE_AUTHOR, "description": HOSTILE_DESCRIPTION},
+        "label": {"type": "str", "default": HOSTILE_LABEL, "description": HOSTILE_DESCRIPTION},
     }
     result = cookies_session.bake(
         extra_context={
@@ -291,7 +292,7 @@ def test_hostile_text_renders_valid_python_toml_yaml_and_json(hostile_project: P
         for node in config_class.body
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
     }
-    assert ast.literal_eval(field_calls["label"]["default"]) == HOSTILE_AUTHOR
+    assert ast.literal_eval(field_calls["label"]["default"]) == HOSTILE_LABEL
     metadata = field_calls["label"]["metadata"]
     assert ast.literal_eval(metadata.values[0]) == HOSTILE_DESCRIPTION
 
@@ -321,3 +322,12 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
             "example_httpserver.connect": f"{PACKAGE}.connect:ConnectLauncher",
         }
     }
+
+
+def test_hostile_text_keeps_the_readme_option_table_in_shape(hostile_project: Path) -> None:
+    readme = (hostile_project / "README.md").read_text(encoding="utf-8").splitlines()
+    header = readme.index("| option | type | default | meaning |")
+    rows = readme[header + 2 : header + 4]
+    assert [row.split(" | ")[0] for row in rows] == ["| `directory`", "| `label`"]
+    for row in rows:
+        assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
