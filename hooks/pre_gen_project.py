@@ -64,6 +64,10 @@ def validate_entry_point_part(variable: str, value: str) -> str | None:
         )
     if value == FALLBACK_LAUNCH_MODE:
         return _problem(variable, value, f"{FALLBACK_LAUNCH_MODE!r} is reserved by the launcher")
+    if value.startswith("-"):
+        return _problem(
+            variable, value, "start with a letter, digit or '_': the CLI takes '-...' for an option"
+        )
     return None
 
 

@@ -64,6 +64,11 @@ BAD_ANSWERS = [
     ({"package_name": "json"}, ["package_name='json'", "shadow"]),
     ({"launch_mode": "__fallback__"}, ["launch_mode='__fallback__'", "reserved"]),
     ({"launch_mode": "a.b"}, ["launch_mode='a.b'", "no dots"]),
+    ({"launch_mode": "-local"}, ["launch_mode='-local'", "takes '-...' for an option"]),
+    (
+        {"product_name": "-fluent", "package_name": "fluent_plugin"},
+        ["product_name='-fluent'", "start with a letter, digit or '_'"],
+    ),
     ({"launch_mode": "direct mode"}, ["launch_mode='direct mode'", "spaces"]),
     ({"config_fields": "{not json"}, ["config_fields='{not json'", "write a JSON object"]),
     ({"config_fields": '["directory"]'}, ["config_fields='[\"directory\"]'", "JSON object"]),
