@@ -42,7 +42,7 @@ def load_json_answer(value: Any) -> Any:
 
 def python_literal(kind: str, value: Any) -> str:
     """Return ``value`` as a Python literal of the config field type ``kind``."""
-    if kind == "str":
+    if kind in ("str", "path"):
         return python_string(value)
     if kind == "bool":
         return "True" if value else "False"
@@ -51,21 +51,38 @@ def python_literal(kind: str, value: Any) -> str:
     return str(int(value))
 
 
+def field_doc(spec: dict[str, Any]) -> str:
+    """Return the help text of a config field: its description, and where its value may come
+    from when it is left at its default."""
+    doc: str = spec["description"]
+    if spec.get("env"):
+        doc += f" Left at its default, the environment variable {spec['env']} supplies the value."
+    if spec.get("ansys_path"):
+        doc += f" Still empty, {spec['ansys_path']} in the newest Ansys installation is used."
+    return doc
+
+
 def launcher_config(value: Any) -> dict[str, Any]:
     """Describe the validated ``config_fields`` answer for the templates.
 
-    Returns ``{"fields": [...], "directory": bool, "all_defaults": bool, "noprompt": bool}``;
-    each field has ``name``, ``type``, ``description`` (a Python literal), ``prompt``,
-    ``default`` (a Python literal, or ``None`` when the field has no default), and
-    ``description_text`` and ``default_text`` for Markdown table cells.
+    Returns ``{"fields": [...], "directory": bool, "all_defaults": bool, "noprompt": bool,
+    "command_metadata": [...]}``; each field has ``name``, ``type`` (as answered), ``annotation``
+    (its Python type), ``doc`` (a Python literal of its help text), ``prompt``, ``path``, ``env``
+    and ``ansys_path`` (Python literals, or ``None``), ``default`` (a Python literal, or ``None``
+    when the field has no default), and ``description_text`` and ``default_text`` for Markdown
+    table cells. ``command_metadata`` lists the metadata keys of ``command.py`` the fields use.
     """
     fields = [
         {
             "name": name,
             "type": spec["type"],
-            "description": python_string(spec["description"]),
-            "description_text": _table_cell(spec["description"]),
+            "annotation": "str" if spec["type"] == "path" else spec["type"],
+            "doc": python_string(field_doc(spec)),
+            "description_text": _table_cell(field_doc(spec)),
             "prompt": spec.get("prompt", True),
+            "path": spec["type"] == "path",
+            "env": python_string(spec["env"]) if spec.get("env") else None,
+            "ansys_path": python_string(spec["ansys_path"]) if spec.get("ansys_path") else None,
             "default": python_literal(spec["type"], spec["default"]) if "default" in spec else None,
             "default_text": (
                 _table_cell(python_literal(spec["type"], spec["default"]))
@@ -75,11 +92,17 @@ def launcher_config(value: Any) -> dict[str, Any]:
         }
         for name, spec in load_json_answer(value).items()
     ]
+    metadata = [
+        ("METADATA_KEY_ANSYS_PATH", any(field["ansys_path"] for field in fields)),
+        ("METADATA_KEY_ENV", any(field["env"] for field in fields)),
+        ("METADATA_KEY_PATH", any(field["path"] for field in fields)),
+    ]
     return {
         "fields": fields,
-        "directory": any(f["name"] == "directory" and f["type"] == "str" for f in fields),
+        "directory": any(f["name"] == "directory" and f["annotation"] == "str" for f in fields),
         "all_defaults": all(field["default"] is not None for field in fields),
         "noprompt": any(not field["prompt"] for field in fields),
+        "command_metadata": [key for key, used in metadata if used],
     }
 
 
@@ -91,6 +114,13 @@ def _table_cell(text: str) -> str:
 def command_arguments(value: Any) -> list[str]:
     """Return the validated ``product_command`` answer as Python string literals."""
     return [python_string(argument) for argument in load_json_answer(value)]
+
+
+def environment_items(value: Any) -> list[tuple[str, str]]:
+    """Return the validated ``product_env`` answer as pairs of Python string literals."""
+    return [
+        (python_string(name), python_string(text)) for name, text in load_json_answer(value).items()
+    ]
 
 
 # Context entries that describe this machine's bake, not the answers.
@@ -113,5 +143,6 @@ class LauncherTemplateFilters(Extension):
             toml_str=toml_string,
             config_model=launcher_config,
             command_literals=command_arguments,
+            environment_literals=environment_items,
             replay_json=answers_record,
         )

@@ -30,14 +30,19 @@ _PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Public version identifiers of PEP 440, without epochs and local parts.
 _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
-FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
-FIELD_KEYS = {"type", "default", "description", "prompt"}
+FIELD_TYPES = {"str": str, "path": str, "int": int, "float": float, "bool": bool}
+FIELD_KEYS = {"type", "default", "description", "prompt", "env", "ansys_path"}
 # Placeholders of ``product_command`` that the launcher fills in itself, per server type.
-BUILTIN_PLACEHOLDERS = {"http": {"python", "host"}, "grpc": {"python", "host", "address"}}
+BUILTIN_PLACEHOLDERS = {
+    "http": {"python", "host", "port"},
+    "grpc": {"python", "host", "port", "address", "uds_dir", "uds_id"},
+}
 # Names the generated dataclass cannot take as fields, or that the placeholders use.
 RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values(), {"self", "dataclasses"})
-# Config fields the gRPC launcher reads to choose how clients reach the server.
-GRPC_FIELDS = ("transport", "certs_dir")
+# Config fields the gRPC launcher reads to choose how clients reach the server, and their types.
+GRPC_FIELDS = {"transport": ("str",), "certs_dir": ("str", "path")}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UDS_SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 CONNECT_LAUNCH_MODE = "connect"
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Top-level names a plugin package must not shadow.
@@ -193,6 +198,39 @@ def validate_field(name: Any, spec: Any) -> str | None:
         return problem
     if not isinstance(spec.get("prompt", True), bool):
         return _problem(f"{variable}.prompt", spec["prompt"], "use true or false")
+    if "env" in spec and not (isinstance(spec["env"], str) and _ENV_NAME.fullmatch(spec["env"])):
+        return _problem(
+            f"{variable}.env",
+            spec["env"],
+            "name an environment variable: letters, digits and '_', not starting with a digit",
+        )
+    if "ansys_path" in spec:
+        return validate_ansys_path(variable, spec)
+    return None
+
+
+def validate_ansys_path(variable: str, spec: dict[str, Any]) -> str | None:
+    """Check ``ansys_path``: a relative path inside an installation, on an empty path field."""
+    value = spec["ansys_path"]
+    parts = value.split("/") if isinstance(value, str) else []
+    if (
+        not parts
+        or any(part in ("", ".", "..") or "\\" in part for part in parts)
+        or not all(part.isprintable() for part in parts)
+    ):
+        return _problem(
+            f"{variable}.ansys_path",
+            value,
+            "give a path inside the installation folder with '/' between its parts,"
+            " such as 'ACP/acp_grpcserver' (not absolute, no '.' or '..' parts, no backslashes)",
+        )
+    if spec["type"] != "path" or spec.get("default") != "":
+        return _problem(
+            f"{variable}.ansys_path",
+            value,
+            "the Ansys installation is looked up when the field is empty: use it on a field with"
+            ' "type": "path" and "default": ""',
+        )
     return None
 
 
@@ -210,13 +248,17 @@ def validate_config_fields(value: Any, register_fallback: bool, server_type: str
         if problem:
             return problem
     if server_type == "grpc":
-        lacking = [name for name in GRPC_FIELDS if fields.get(name, {}).get("type") != "str"]
+        lacking = [
+            name
+            for name, types in GRPC_FIELDS.items()
+            if fields.get(name, {}).get("type") not in types
+        ]
         if lacking:
             return _problem(
                 "config_fields",
                 value,
-                f"with server_type='grpc' the launcher chooses the transport from the str fields"
-                f" {list(GRPC_FIELDS)}; add {lacking}",
+                "with server_type='grpc' the launcher chooses the transport from the fields"
+                " transport (str) and certs_dir (str or path); add " + str(lacking),
             )
     missing = [name for name, spec in fields.items() if "default" not in spec]
     if register_fallback and missing:
@@ -230,6 +272,35 @@ def validate_config_fields(value: Any, register_fallback: bool, server_type: str
     return None
 
 
+def _placeholder_problem(variable: str, text: str, allowed: list[str]) -> str | None:
+    """Check the ``{name}`` placeholders of one argument or environment value."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as error:
+        return _problem(
+            variable,
+            text,
+            "write placeholders as " + _braced("name") + ", and double a brace that is meant"
+            f" literally ({error})",
+        )
+    for _, placeholder, spec, conversion in parts:
+        if placeholder is None:
+            continue
+        if placeholder not in allowed or spec or conversion:
+            return _problem(
+                variable,
+                text,
+                f"the placeholder {_braced(placeholder)} names no config field; use one of"
+                f" {', '.join(_braced(name) for name in allowed)}",
+            )
+    return None
+
+
+def _placeholders_allowed(config_fields: Any, server_type: str) -> list[str]:
+    fields, _ = parse_json_answer("config_fields", config_fields, dict)
+    return sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | set(fields or {}))
+
+
 def validate_product_command(value: Any, config_fields: Any, server_type: str) -> str | None:
     """Check ``product_command``: a list of arguments whose placeholders name config fields."""
     arguments, problem = parse_json_answer("product_command", value, list)
@@ -237,28 +308,45 @@ def validate_product_command(value: Any, config_fields: Any, server_type: str) -
         return problem
     if not arguments or not all(isinstance(argument, str) and argument for argument in arguments):
         return _problem("product_command", value, "give a non-empty list of non-empty strings")
-    fields, _ = parse_json_answer("config_fields", config_fields, dict)
-    allowed = sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | set(fields or {}))
+    allowed = _placeholders_allowed(config_fields, server_type)
     for argument in arguments:
-        try:
-            parts = list(string.Formatter().parse(argument))
-        except ValueError as error:
+        problem = _placeholder_problem("product_command", argument, allowed)
+        if problem:
+            return problem
+    return None
+
+
+def validate_product_env(value: Any, config_fields: Any, server_type: str) -> str | None:
+    """Check ``product_env``: environment variable names -> values with placeholders."""
+    variables, problem = parse_json_answer("product_env", value, dict)
+    if problem:
+        return problem
+    allowed = _placeholders_allowed(config_fields, server_type)
+    for name, text in variables.items():
+        if not _ENV_NAME.fullmatch(name):
             return _problem(
-                "product_command",
-                argument,
-                "write placeholders as {name}, and double a brace that is meant literally"
-                f" ({error})",
+                "product_env",
+                name,
+                "name each environment variable with letters, digits and '_',"
+                " not starting with a digit",
             )
-        for _, placeholder, spec, conversion in parts:
-            if placeholder is None:
-                continue
-            if placeholder not in allowed or spec or conversion:
-                return _problem(
-                    "product_command",
-                    argument,
-                    f"the placeholder {_braced(placeholder)} names no config field; use one of"
-                    f" {', '.join(_braced(name) for name in allowed)}",
-                )
+        if not isinstance(text, str):
+            return _problem(f"product_env[{name!r}]", text, "give the value as a JSON string")
+        problem = _placeholder_problem(f"product_env[{name!r}]", text, allowed)
+        if problem:
+            return problem
+    return None
+
+
+def validate_uds_service(value: str) -> str | None:
+    """Check ``uds_service``: the start of a socket file name."""
+    if not _UDS_SERVICE.fullmatch(value):
+        return _problem(
+            "uds_service",
+            value,
+            "use letters, digits, '_', '.' and '-', starting with a letter, digit or '_';"
+            " the socket is <uds_dir>/<uds_service>-<uds_id>.sock",
+        )
     return None
 
 
@@ -297,6 +385,7 @@ def validate_answers(answers: Mapping[str, Any]) -> list[str]:
         ("author_email", validate_author_email),
         ("description", lambda value: validate_text("description", value)),
         ("version", validate_version),
+        ("uds_service", validate_uds_service),
     ]
     messages = [check(answers[name]) for name, check in checks]
     fallback = answers["register_fallback"] is True
@@ -305,6 +394,7 @@ def validate_answers(answers: Mapping[str, Any]) -> list[str]:
         validate_connect_mode(answers["include_connect_mode"], answers["launch_mode"]),
         validate_config_fields(answers["config_fields"], fallback, server_type),
         validate_product_command(answers["product_command"], answers["config_fields"], server_type),
+        validate_product_env(answers["product_env"], answers["config_fields"], server_type),
     ]
     return [message for message in messages if message is not None]
 

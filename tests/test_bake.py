@@ -29,6 +29,7 @@ DEFAULT_FILES = {
     "README.md",
     "pyproject.toml",
     f"src/{PACKAGE}/__init__.py",
+    f"src/{PACKAGE}/command.py",
     f"src/{PACKAGE}/config.py",
     f"src/{PACKAGE}/launcher.py",
     f"src/{PACKAGE}/process.py",
@@ -39,6 +40,7 @@ DEFAULT_FILES = {
     "tests/test_launcher.py",
     "tests/test_process.py",
     "tests/test_readme.py",
+    "tests/stand_in.py",
 }
 
 

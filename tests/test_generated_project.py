@@ -194,10 +194,11 @@ LAUNCH_CONFIGURED_DEFAULT = """
 import requests
 from ansys.tools.common.launcher import launch_product
 from ansys.tools.common.launcher.config import get_config_for
-from demo_server_plugin.launcher import product_command
+from demo_server_plugin.launcher import product_launch
 with launch_product("demo-server") as server:
     print(requests.get(server.urls["main"] + "/hello.txt", timeout=10).text)
-print(" ".join(product_command(get_config_for(product_name="demo-server", launch_mode=None))[1:7]))
+config = get_config_for(product_name="demo-server", launch_mode=None)
+print(" ".join(product_launch(config).command[1:7]))
 """
 
 

@@ -95,7 +95,7 @@ BAD_ANSWERS = [
     ({"config_fields": '{"x": "str"}'}, ["config_fields['x']='str'", '{"type": "str"}']),
     (
         {"config_fields": '{"x": {"type": "list", "description": "d"}}'},
-        ["config_fields['x'].type='list'", "['str', 'int', 'float', 'bool']"],
+        ["config_fields['x'].type='list'", "['str', 'path', 'int', 'float', 'bool']"],
     ),
     (
         {"config_fields": '{"x": {"type": "int", "default": "3", "description": "d"}}'},
@@ -204,6 +204,8 @@ def test_the_first_bad_answer_is_the_one_reported(capfd: pytest.CaptureFixture[s
             "include_connect_mode": False,
             "config_fields": "{}",
             "product_command": '["{python}"]',
+            "product_env": "{}",
+            "uds_service": "s",
             "author_name": "A",
             "author_email": "a@example.com",
             "description": "D",

@@ -1,8 +1,18 @@
-"""Fixtures shared by the tests: an isolated launcher configuration, a folder to serve, the CLI."""
+{%- set config = cookiecutter.config_fields | config_model -%}
+"""Fixtures shared by the tests: an isolated launcher configuration, the stand-in product, the CLI.
+
+Every test launches ``stand_in.py`` in place of the product, with the command line and
+environment the launcher builds from ``PRODUCT_COMMAND`` and ``PRODUCT_ENV``, so the tests pass
+with no product installed. ``pytest --real-product`` runs the tests marked ``lifecycle`` against
+the real product instead, found as the launcher finds it (configured values given with
+``--product-option NAME=VALUE``, environment variables, the Ansys installation, ``PATH``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,10 +26,46 @@ import pytest
 # The launcher keeps the configuration file in memory once read; the tests reset it.
 from ansys.tools.common.launcher import config as launcher_config
 
+import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import LauncherConfig
+from {{ cookiecutter.package_name }}.command import METADATA_KEY_ENV
+from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND, PRODUCT_ENV{% if cookiecutter.server_type == "grpc" %}, UDS_SERVICE{% endif %}
+
+from . import stand_in as stand_in_module
 
 PRODUCT = "{{ cookiecutter.product_name }}"
 MODE = "{{ cookiecutter.launch_mode }}"
+STAND_IN = Path(stand_in_module.__file__)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--real-product`` and ``--product-option``."""
+    group = parser.getgroup("product", "the product the lifecycle tests launch")
+    group.addoption(
+        "--real-product",
+        action="store_true",
+        help="run the tests marked lifecycle against the real product instead of the stand-in",
+    )
+    group.addoption(
+        "--product-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a config field for the real product, as ansys-launcher configure takes it",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ``lifecycle`` marker."""
+    config.addinivalue_line(
+        "markers", "lifecycle: launches the real product with --real-product, else the stand-in"
+    )
+
+
+def real_product(request: pytest.FixtureRequest) -> bool:
+    """Whether this test launches the real product."""
+    wanted = bool(request.config.getoption("--real-product"))
+    return wanted and request.node.get_closest_marker("lifecycle") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +76,35 @@ def launcher_config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     launcher_config._reset_config()
     yield path
     launcher_config._reset_config()
+
+
+def product_variables() -> list[str]:
+    """Return the environment variables the plugin reads or sets for the product."""
+    fields = dataclasses.fields(LauncherConfig)
+    read = [
+        field.metadata[METADATA_KEY_ENV] for field in fields if METADATA_KEY_ENV in field.metadata
+    ]
+    return [*read, *PRODUCT_ENV]
+
+
+@pytest.fixture(autouse=True)
+def stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Launch ``stand_in.py`` in place of the product, with the arguments the launcher builds;
+    return whether it does (not for lifecycle tests with ``--real-product``).
+
+    The environment variables the plugin reads or sets are removed, so that the user's own
+    settings do not change what the tests see.
+    """
+    if real_product(request):
+        return False
+    for name in product_variables():
+        monkeypatch.delenv(name, raising=False)
+    command = PRODUCT_COMMAND
+    program = literal(str(STAND_IN))
+    monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", ["{python}", program, *command[1:]])
+    templates = {"command": command[1:], "env": PRODUCT_ENV{% if cookiecutter.server_type == "grpc" %}, "uds_service": UDS_SERVICE{% endif %}}
+    monkeypatch.setenv(stand_in_module.TEMPLATES_VARIABLE, json.dumps(templates))
+    return True
 
 
 @pytest.fixture
@@ -75,11 +150,43 @@ def cli_options(values: dict[str, Any]) -> list[str]:
     ]
 
 
+def parse_options(options: list[str]) -> dict[str, Any]:
+    """Return the config values of ``--product-option NAME=VALUE`` options, typed as the fields."""
+    types = {field.name: str(field.type) for field in dataclasses.fields(LauncherConfig)}
+    values: dict[str, Any] = {}
+    for option in options:
+        name, _, text = option.partition("=")
+        if name not in types:
+            raise pytest.UsageError(f"--product-option {option!r}: no config field {name!r}")
+        kind = types[name]
+        values[name] = (
+            text.lower() in ("1", "true", "yes", "on")
+            if kind == "bool"
+            else int(text)
+            if kind == "int"
+            else float(text)
+            if kind == "float"
+            else text
+        )
+    return values
+
+
 @pytest.fixture
-def config(site: Path, monkeypatch: pytest.MonkeyPatch) -> LauncherConfig:
-    """Return a configuration that serves ``site``, also for products without a directory field."""
+def config(
+    request: pytest.FixtureRequest, stand_in: bool, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> LauncherConfig:
+    """Return the configuration a test launches with, run in the folder ``site``.
+
+    With the stand-in: every field set by ``example_values``. With ``--real-product``: the
+    fields' defaults and the ``--product-option`` values.
+    """
     monkeypatch.chdir(site)
-    return LauncherConfig(**example_values(site))
+    if stand_in:
+        return LauncherConfig(**example_values(site))
+    try:
+        return LauncherConfig(**parse_options(request.config.getoption("--product-option")))
+    except TypeError as error:
+        raise pytest.UsageError(f"--real-product needs --product-option for: {error}") from None
 
 
 @pytest.fixture(autouse=True)
@@ -127,5 +234,15 @@ def cli() -> CliRunner:
 
 
 def python_command(source: str) -> list[str]:
-    """Return a command that runs ``source`` with this Python; a stand-in product for tests."""
+    """Return a command that runs ``source`` with this Python: a product that misbehaves."""
     return [sys.executable, "-c", source]
+
+
+def python_product(source: str) -> list[str]:
+    """Return a ``PRODUCT_COMMAND`` that runs ``source`` with this Python."""
+    return [literal(argument) for argument in python_command(source)]
+
+
+def literal(text: str) -> str:
+    """Return ``text`` as a ``PRODUCT_COMMAND`` argument that stays as it is: braces doubled."""
+    return re.sub(r"([{}])", r"\1\1", text)

@@ -108,3 +108,15 @@ def test_stop_kills_a_product_that_ignores_the_request_to_end(
     product.stop(timeout=0.5)
     assert 0.4 < time.monotonic() - began < 5
     assert spawned[0].returncode == -9
+
+
+def test_a_program_that_cannot_be_run_is_a_launch_error_and_leaves_no_log_file(
+    tmp_path: Path,
+) -> None:
+    not_a_program = tmp_path / "not-a-program"
+    not_a_program.write_text("plain text\n", encoding="utf-8")
+    product = ProductProcess("stand-in")
+    with pytest.raises(LaunchError, match="cannot be run as"):
+        product.start([str(not_a_program)])
+    assert product.log_path is None
+    assert not product.running

@@ -1,4 +1,5 @@
 {%- set config = cookiecutter.config_fields | config_model -%}
+{%- set environment = cookiecutter.product_env | environment_literals -%}
 """What users set for {{ cookiecutter.product_name }}: the launcher's options and the product's command line."""
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_NOPROMPT,
 {%- endif %}
 )
+{%- if config.command_metadata %}
 
-__all__ = ["PRODUCT_COMMAND", "LauncherConfig"]
+from .command import {{ config.command_metadata | join(", ") }}
+{%- endif %}
+
+__all__ = ["PRODUCT_COMMAND", "PRODUCT_ENV", {% if cookiecutter.server_type == "grpc" %}"UDS_SERVICE", {% endif %}"LauncherConfig"]
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -20,14 +25,23 @@ class LauncherConfig:
     """Options of the ``{{ cookiecutter.product_name }}`` launcher, set with ``ansys-launcher configure``."""
 {%- for field in config.fields %}
 
-    {{ field.name }}: {{ field.type }} = dataclasses.field(
+    {{ field.name }}: {{ field.annotation }} = dataclasses.field(
 {%- if field.default is not none %}
         default={{ field.default }},
 {%- endif %}
         metadata={
-            METADATA_KEY_DOC: {{ field.description }},
+            METADATA_KEY_DOC: {{ field.doc }},
 {%- if not field.prompt %}
             METADATA_KEY_NOPROMPT: True,
+{%- endif %}
+{%- if field.path %}
+            METADATA_KEY_PATH: True,
+{%- endif %}
+{%- if field.env %}
+            METADATA_KEY_ENV: {{ field.env }},
+{%- endif %}
+{%- if field.ansys_path %}
+            METADATA_KEY_ANSYS_PATH: {{ field.ansys_path }},
 {%- endif %}
         },
     )
@@ -41,15 +55,43 @@ PRODUCT_COMMAND = [
 ]
 """The product's command line, one argument per item; no shell is involved.
 
-``{name}`` is replaced by the config field ``name``, ``{python}`` by the Python interpreter
-that launches the product and ``{host}`` by ``127.0.0.1``.
-{%- if cookiecutter.server_type == "grpc" %} ``{address}`` is where the product must
-listen: ``unix:PATH`` for a Unix domain socket, or ``127.0.0.1:0`` for TCP, where the product
-picks a free port itself; ``{certs_dir}`` is empty unless the transport is ``mtls``. The demo
-product is ``{{ cookiecutter.package_name }}.demo_server``; yours must serve the standard gRPC
-health service.
-{%- else %} The product must pick a free port itself (port ``0``), so that no other
-process can take it first.
-{%- endif %} To launch your own product, change this list; it must listen on
-``127.0.0.1`` only and print where it listens, which ``LISTENING_PATTERN`` in ``launcher.py`` reads.
+The first item names the program: a path, or a name looked up on ``PATH``. ``{name}`` is
+replaced by the value of the config field ``name``, ``{python}`` by the Python interpreter that
+launches the product, ``{host}`` by ``127.0.0.1`` and ``{port}`` by a free TCP port that the
+launcher chooses.
+{%- if cookiecutter.server_type == "grpc" %} ``{transport}`` is the transport in use (``uds``, ``wnua``, ``insecure`` or
+``mtls``); ``{address}`` is where to listen (``unix:PATH``, or ``127.0.0.1:PORT``, where the
+port is ``0`` unless the command names ``{port}``); ``{uds_dir}`` is a new private folder and
+``{uds_id}`` a new identifier per launch: the socket is ``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``
+(``<uds_dir>/<UDS_SERVICE>.sock`` if the command names ``{uds_dir}`` but neither ``{uds_id}``
+nor ``{address}``); ``{certs_dir}`` is the certificates folder with ``mtls``.
+{%- endif %}
+An argument that names a placeholder with no value for this launch is left out: an empty
+field{% if cookiecutter.server_type == "grpc" %}, ``{port}`` over a Unix domain socket, ``{uds_dir}`` over TCP, ``{certs_dir}``
+unless the transport is ``mtls``{% endif %}. So write an option and its value as one argument,
+``--port={port}``, and one command line serves every case.
+
+When the command names ``{port}``{% if cookiecutter.server_type == "grpc" %} (over TCP), or ``{address}`` or ``{uds_dir}`` (over a Unix
+domain socket){% endif %}, the launcher knows where the product listens and waits until it
+answers. Otherwise the product must pick a free port itself and print it, which
+``LISTENING_PATTERN`` in ``launcher.py`` reads. The product must listen on ``127.0.0.1`` only
+{%- if cookiecutter.server_type == "grpc" %} and serve the standard gRPC health service{% endif %}.
 """
+
+{% if environment -%}
+PRODUCT_ENV: dict[str, str] = {
+{%- for name, value in environment %}
+    {{ name }}: {{ value }},
+{%- endfor %}
+}
+{% else -%}
+PRODUCT_ENV: dict[str, str] = {}
+{% endif -%}
+"""Environment variables added for the product, with the placeholders of ``PRODUCT_COMMAND``;
+a variable whose value names a placeholder with no value is not set."""
+{%- if cookiecutter.server_type == "grpc" %}
+
+UDS_SERVICE = {{ cookiecutter.uds_service | py_str }}
+"""Service name of the Unix domain socket, ``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``: the naming of
+``ansys.tools.common.cyberchannel`` and of the products built on it."""
+{%- endif %}

@@ -45,22 +45,36 @@ class ProductProcess:
         """Process id of the product, while it is started."""
         return None if self._process is None else self._process.pid
 
-    def start(self, command: list[str]) -> None:
-        """Start ``command`` (no shell), its output going to a new log file."""
+    @property
+    def exited(self) -> bool:
+        """Whether the product was started and has exited since."""
+        return self._process is not None and self._process.poll() is not None
+
+    def start(self, command: list[str], environment: dict[str, str] | None = None) -> None:
+        """Start ``command`` (no shell), its output going to a new log file.
+
+        ``environment`` is added to this process's environment for the product. Raises
+        ``LaunchError`` if the program cannot be run; no log file is left in that case.
+        """
         import subprocess
         import tempfile
 
         if self._process is not None:
             raise LaunchError(f"{self.name} is already started (log: {self.log_path})")
         log_fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log")
-        with open(log_fd, "wb") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+        try:
+            with open(log_fd, "wb") as log:
+                self._process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
+                )
+        except OSError as error:
+            os.remove(self.log_path)
+            self.log_path = None
+            raise LaunchError(f"{self.name} cannot be run as {command[0]!r}: {error}") from error
 
     def wait_for_output(self, pattern: bytes, deadline: float) -> re.Match[bytes]:
         """Return the first match of ``pattern`` in the product's output.

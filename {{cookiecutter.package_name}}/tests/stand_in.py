@@ -1,0 +1,203 @@
+"""A stand-in for {{ cookiecutter.product_name }}: it accepts the product's command line, listens where it is told and
+serves {% if cookiecutter.server_type == "grpc" %}the standard gRPC health service{% else %}HTTP{% endif %}, so the tests need no product installed.
+
+The ``stand_in`` fixture of ``conftest.py`` runs ``python stand_in.py ARGUMENTS...`` in place of
+the product, where ``ARGUMENTS`` are the ones the launcher built from ``PRODUCT_COMMAND``, and
+passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``
+{%- if cookiecutter.server_type == "grpc" %}, ``UDS_SERVICE``{% endif %}) as JSON in
+the environment variable ``TEMPLATES_VARIABLE``. The stand-in matches its arguments and
+environment against the templates, allowing for the arguments the launcher leaves out, and exits
+with code 2 naming the first one that does not fit. So it keeps working when ``PRODUCT_COMMAND``
+changes, as long as each argument keeps its form. It imports nothing of the plugin, so that it
+starts as fast as a small product.
+
+Where it listens comes from the placeholders it finds:
+{%- if cookiecutter.server_type == "grpc" %} ``{address}``, ``{uds_dir}`` and ``{uds_id}``
+(``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``), or ``{host}`` and ``{port}``; ``{certs_dir}``
+switches on mutual TLS.
+{%- else %} ``{host}`` and ``{port}``; it serves the files of
+``{directory}`` if the command names it, else of the current folder.
+{%- endif %} Told no port, it picks one and prints it as ``REPORT`` says, which
+``LISTENING_PATTERN`` in ``launcher.py`` reads; told where to listen, it prints nothing that the
+launcher could read. If it cannot listen there (the port is taken), it exits with code 1, as a
+product does.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import string
+import sys
+{%- if cookiecutter.server_type == "grpc" %}
+import threading
+{%- endif %}
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+TEMPLATES_VARIABLE = "LAUNCHER_STAND_IN_TEMPLATES"
+"""Environment variable with the templates, as JSON: ``{"command": [...], "env": {...}
+{%- if cookiecutter.server_type == "grpc" %}, "uds_service": "..."{% endif %}}``."""
+{%- if cookiecutter.server_type == "grpc" %}
+REPORT = "Serving gRPC on {address}"
+{%- else %}
+REPORT = "Serving HTTP on {host} port {port}"
+{%- endif %}
+"""What the stand-in prints when it picked its port itself; must match ``LISTENING_PATTERN``."""
+
+
+def pattern(template: str) -> re.Pattern[str]:
+    """Return a regular expression that matches what ``template`` becomes once filled in."""
+    regex, seen = "", set()
+    for literal, name, _, _ in string.Formatter().parse(template):
+        regex += re.escape(literal)
+        if name is None:
+            continue
+        value = "[0-9]+" if name == "port" else ".+?"
+        regex += f"(?P={name})" if name in seen else f"(?P<{name}>{value})"
+        seen.add(name)
+    return re.compile(regex, re.DOTALL)
+
+
+def _merged(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | None:
+    """Return both sets of placeholder values together, or ``None`` if they disagree."""
+    if any(first[name] != value for name, value in second.items() if name in first):
+        return None
+    return {**first, **second}
+
+
+def match_arguments(templates: Sequence[str], arguments: Sequence[str]) -> dict[str, str] | None:
+    """Return the placeholder values that make ``arguments`` the filled-in ``templates``, where
+    arguments with placeholders may have been left out; ``None`` if there are none."""
+
+    @functools.cache
+    def walk(template: int, argument: int) -> dict[str, str] | None:
+        if template == len(templates):
+            return {} if argument == len(arguments) else None
+        compiled = pattern(templates[template])
+        if argument < len(arguments):
+            found = compiled.fullmatch(arguments[argument])
+            rest = walk(template + 1, argument + 1) if found else None
+            if found and rest is not None:
+                merged = _merged(found.groupdict(), rest)
+                if merged is not None:
+                    return merged
+        if compiled.groupindex:  # an argument with placeholders may have been left out
+            return walk(template + 1, argument)
+        return None
+
+    return walk(0, 0)
+
+
+def match_environment(
+    templates: Mapping[str, str], environment: Mapping[str, str]
+) -> dict[str, str]:
+    """Return the placeholder values in the environment variables set from ``templates``."""
+    values: dict[str, str] = {}
+    for name, template in templates.items():
+        compiled = pattern(template)
+        if name not in environment:
+            if not compiled.groupindex:
+                fail(f"environment variable {name} is not set, though PRODUCT_ENV sets it always")
+            continue
+        found = compiled.fullmatch(environment[name])
+        merged = _merged(values, found.groupdict()) if found else None
+        if merged is None:
+            fail(f"environment variable {name}={environment[name]!r} does not fit {template!r}")
+        values = merged
+    return values
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``message`` and exit with ``code``."""
+    print(f"stand-in: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def told_values(arguments: Sequence[str], environment: Mapping[str, str]) -> dict[str, str]:
+    """Return the placeholder values found in ``arguments`` and ``environment``."""
+    templates = json.loads(environment[TEMPLATES_VARIABLE])
+    values = match_arguments(templates["command"], arguments)
+    if values is None:
+        fail(f"the arguments {list(arguments)} do not fit PRODUCT_COMMAND {templates['command']}")
+    both = _merged(values, match_environment(templates["env"], environment))
+    if both is None:
+        fail("the environment and the arguments disagree on a placeholder's value")
+    return {**both, "uds_service": templates.get("uds_service", "")}
+{%- if cookiecutter.server_type == "grpc" %}
+
+
+def listen_address(told: Mapping[str, str]) -> str:
+    """Return where to listen: ``unix:PATH`` or ``HOST:PORT`` (port ``0``: pick one)."""
+    if "address" in told:
+        return told["address"]
+    if "uds_dir" in told:
+        name = told["uds_service"] + (f"-{told['uds_id']}" if "uds_id" in told else "")
+        return f"unix:{os.path.join(told['uds_dir'], name)}.sock"
+    return f"{told.get('host', '127.0.0.1')}:{told.get('port', '0')}"
+
+
+def serve(told: Mapping[str, str]) -> None:
+    """Serve the health service where ``told`` says, until SIGTERM or Ctrl+C."""
+    import contextlib
+    import signal
+    from concurrent import futures
+    from pathlib import Path
+
+    import grpc
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
+
+    address = listen_address(told)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    try:
+        if told.get("certs_dir"):
+            folder = Path(told["certs_dir"])
+            credentials = grpc.ssl_server_credentials(
+                [((folder / "server.key").read_bytes(), (folder / "server.crt").read_bytes())],
+                root_certificates=(folder / "ca.crt").read_bytes(),
+                require_client_auth=True,
+            )
+            port = server.add_secure_port(address, credentials)
+        else:
+            port = server.add_insecure_port(address)
+    except (OSError, RuntimeError) as error:
+        fail(f"cannot listen on {address}: {error}", code=1)
+    if not address.startswith("unix:") and port == 0:
+        fail(f"cannot listen on {address}", code=1)
+    server.start()
+    servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    if address.endswith(":0"):
+        print(REPORT.format(address=f"{address.rpartition(':')[0]}:{port}"), flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        while not done.wait(timeout=0.2):  # timed: the handler runs when the main thread wakes
+            pass
+    server.stop(grace=1).wait()
+{%- else %}
+
+
+def serve(told: Mapping[str, str]) -> None:
+    """Serve HTTP where ``told`` says, until the process is ended."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    host, port = told.get("host", "127.0.0.1"), int(told.get("port", "0"))
+    handler = functools.partial(
+        SimpleHTTPRequestHandler, directory=told.get("directory", os.getcwd())
+    )
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error}", code=1)
+    if port == 0:
+        print(REPORT.format(host=host, port=server.server_address[1]), flush=True)
+    server.serve_forever()
+{%- endif %}
+
+
+if __name__ == "__main__":
+    serve(told_values(sys.argv[1:], os.environ))
