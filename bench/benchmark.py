@@ -3,11 +3,17 @@
 Usage: ``python bench/benchmark.py [--rounds N]``. The running interpreter needs cookiecutter
 and uv, which ``python -m pip install -r requirements-test.txt`` installs. The only network
 use is uv installing the baked plugins' dependencies from the package index; every HTTP
-server listens on 127.0.0.1, every gRPC server on a Unix domain socket. Measurements (medians
-over N rounds, after one warm-up round):
+server listens on 127.0.0.1, every gRPC server on a Unix domain socket. Measurements (N rounds
+after one warm-up round; the launch measurements run both sides in each round, alternating
+which goes first, and report the median of the per-round ratios plugin/bare with their
+min-max, next to the medians of the raw times; the others compare medians):
 
-* launch: ``launch_product()`` + ``wait()`` + first GET, against a bare ``http.server``
-  child polled until its first 200 (goal: ratio <= 1.3).
+* launch: ``launch_product()`` + ``wait()`` + first GET of ``/hello.txt``, against a bare
+  ``http.server`` child told a free port and polled until its first 200 (goal: median paired
+  ratio <= 1.3).
+* port: the same for a bake whose ``product_command`` names ``{port}`` (``example_porty``), so
+  the launcher chooses the port and waits until it answers, without reading the product's
+  output (goal: median paired ratio <= 1.15).
 * import: time ``from example_httpserver_plugin import Launcher`` (what the entry point
   loads) adds after the launcher library is
   imported, next to the seed plugin's module (goal: <= 15 ms).
@@ -31,15 +37,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import uv
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 PACKAGE = "example_httpserver_plugin"
+PORT_PACKAGE = "example_porty_plugin"
+PORT_COMMAND = [
+    "{python}",
+    "-m",
+    "http.server",
+    "--bind={host}",
+    "--directory={directory}",
+    "{port}",
+]
+PORT_CONTEXT = ["product_name=example_porty", f"product_command={json.dumps(PORT_COMMAND)}"]
 GRPC_PACKAGE = "example_grpc_plugin"
 GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc"]  # bakes GRPC_PACKAGE
-LAUNCH_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.3, 15.0, 1.5
+LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.3, 1.15, 15.0, 1.5
 QUIET = ["-W", "ignore::DeprecationWarning"]
 
 # Shared by the launch children, which define bare() and plugin() to return seconds.
@@ -54,13 +70,14 @@ def alternate(rounds, bare, plugin):  # returns {"bare": [seconds, ...], "plugin
     return times
 """
 
+# Arguments: rounds, the folder to serve, the product name and the plugin's package.
 LAUNCH_CHILD = """\
-import json, socket, subprocess, sys, time
+import importlib, json, socket, subprocess, sys, time
 import requests
 from ansys.tools.local_product_launcher import launch_product
-from example_httpserver_plugin.launcher import LauncherConfig
 
-rounds, directory = int(sys.argv[1]), sys.argv[2]
+rounds, directory, product, package = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+LauncherConfig = importlib.import_module(package + ".launcher").LauncherConfig
 session = requests.Session()
 session.trust_env = False
 
@@ -97,7 +114,7 @@ def bare():
 
 def plugin():
     start = time.perf_counter()
-    instance = launch_product("example_httpserver", config=LauncherConfig(directory=directory))
+    instance = launch_product(product, config=LauncherConfig(directory=directory))
     try:
         instance.wait(timeout=30)
         while not answers(instance.urls["main"]):
@@ -284,12 +301,33 @@ def medians(times: dict[str, Any]) -> tuple[float, float]:
     return statistics.median(times["bare"]), statistics.median(times["plugin"])
 
 
-def measure_launch(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
-    """Return the median seconds of a bare http.server start and of ``launch_product()``."""
+class Paired(NamedTuple):
+    """A launch child's rounds: the per-round ratios plugin/bare and the raw medians (seconds)."""
+
+    ratio: float
+    """Median of the per-round ratios."""
+    low: float
+    high: float
+    bare: float
+    plugin: float
+
+
+def paired(times: dict[str, Any]) -> Paired:
+    """Return the paired ratios of a launch child's rounds (its lists hold one entry a round)."""
+    ratios = [plugin / bare for bare, plugin in zip(times["bare"], times["plugin"], strict=True)]
+    return Paired(statistics.median(ratios), min(ratios), max(ratios), *medians(times))
+
+
+def measure_launch(python: Path, tmp: Path, rounds: int, product: str, package: str) -> Paired:
+    """Return paired rounds of a bare http.server start and of ``launch_product(product)``.
+
+    ``package`` is the plugin of ``product``, installed for ``python``.
+    """
     www = tmp / "www"
-    www.mkdir()
+    www.mkdir(exist_ok=True)
     (www / "hello.txt").write_text("hello\n", encoding="utf-8")
-    return medians(run_launch_child(python, tmp, "launch", LAUNCH_CHILD, str(rounds), str(www)))
+    args = [str(rounds), str(www), product, package]
+    return paired(run_launch_child(python, tmp, f"launch-{product}", LAUNCH_CHILD, *args))
 
 
 def measure_grpc(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
@@ -342,6 +380,16 @@ def measure_bake(tmp: Path, config_file: Path, rounds: int) -> tuple[float, floa
     return statistics.median(times[minimal]), statistics.median(times[TEMPLATE])
 
 
+def paired_line(name: str, result: Paired, goal: float) -> tuple[str, bool]:
+    """Return the report line of paired launch rounds, and whether the median ratio passes."""
+    return (
+        f"{name:<8}bare {result.bare * 1e3:.1f} ms  plugin {result.plugin * 1e3:.1f} ms  "
+        f"paired ratio {result.ratio:.2f} ({result.low:.2f}-{result.high:.2f})  "
+        f"(goal <= {goal:.2f})",
+        result.ratio <= goal,
+    )
+
+
 def ratio_line(
     name: str, base_label: str, base: float, label: str, value: float, goal: float
 ) -> tuple[str, bool]:
@@ -365,17 +413,21 @@ def main() -> int:
         config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", "utf-8")
         bake(TEMPLATE, tmp / "baked", config_file)
         python = make_venv(tmp / "venv", tmp / "baked" / PACKAGE)
+        bake(TEMPLATE, tmp / "baked-port", config_file, PORT_CONTEXT)
+        port_python = make_venv(tmp / "venv-port", tmp / "baked-port" / PORT_PACKAGE)
         bake(TEMPLATE, tmp / "baked-grpc", config_file, GRPC_CONTEXT)
         grpc_python = make_venv(tmp / "venv-grpc", tmp / "baked-grpc" / GRPC_PACKAGE)
         print(f"measuring {rounds} rounds each ...", file=sys.stderr)
-        bare, plugin = measure_launch(python, tmp, rounds)
+        launch = measure_launch(python, tmp, rounds, "example_httpserver", PACKAGE)
+        port = measure_launch(port_python, tmp, rounds, "example_porty", PORT_PACKAGE)
         library, plugin_import, seed_import = measure_import(python, tmp, rounds)
         minimal, template = measure_bake(tmp, config_file, rounds)
         grpc_bare, grpc_plugin = measure_grpc(grpc_python, tmp, rounds)
 
     added_ms = plugin_import * 1e3
     results = [
-        ratio_line("launch", "bare", bare, "plugin", plugin, LAUNCH_GOAL),
+        paired_line("launch", launch, LAUNCH_GOAL),
+        paired_line("port", port, PORT_GOAL),
         (
             f"import  library {library * 1e3:.1f} ms  seed +{seed_import * 1e3:.1f} ms  "
             f"plugin +{added_ms:.1f} ms  (goal <= {IMPORT_GOAL_MS:.0f} ms)",
@@ -383,12 +435,15 @@ def main() -> int:
         ),
         ratio_line("bake", "minimal", minimal, "template", template, BAKE_GOAL),
     ]
-    print(f"medians of {rounds} rounds, Python {sys.version.split()[0]}")
+    print(
+        f"{rounds} rounds, medians; paired ratio = median of per-round plugin/bare (min-max); "
+        f"Python {sys.version.split()[0]}"
+    )
     for line, ok in results:
         print(f"{line}  {'ok' if ok else 'FAILED'}")
     print(
         f"{'grpc':<8}bare {grpc_bare * 1e3:.1f} ms  plugin {grpc_plugin * 1e3:.1f} ms  "
-        f"ratio {grpc_plugin / grpc_bare:.2f}  (http plugin launch {plugin * 1e3:.1f} ms)  info"
+        f"ratio {grpc_plugin / grpc_bare:.2f}  (http plugin launch {launch.plugin * 1e3:.1f} ms)  info"
     )
     return 0 if all(ok for _, ok in results) else 1
 

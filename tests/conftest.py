@@ -88,11 +88,11 @@ class Plugin:
     python: Path
     config_path: Path
 
-    def run(self, *args: str) -> str:
-        """Run the venv's ``python ARGS`` in the project folder; ``-m`` is added before a
-        module name."""
+    def run(self, *args: str, environment: dict[str, str] | None = None) -> str:
+        """Run the venv's ``python ARGS`` in the project folder, with ``environment`` added;
+        ``-m`` is added before a module name."""
         command = [str(self.python), *(args if args[0].startswith("-") else ("-m", *args))]
-        return run(command, cwd=self.root, env=self._env())
+        return run(command, cwd=self.root, env={**self._env(), **(environment or {})})
 
     def script(self, name: str, *args: str) -> str:
         """Run the console script ``name`` installed in the venv."""

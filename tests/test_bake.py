@@ -37,6 +37,7 @@ DEFAULT_FILES = {
     "tests/__init__.py",
     "tests/conftest.py",
     "tests/test_cli.py",
+    "tests/test_command.py",
     "tests/test_launcher.py",
     "tests/test_process.py",
     "tests/test_readme.py",

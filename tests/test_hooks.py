@@ -41,6 +41,21 @@ def test_the_default_answers_pass(server_type: str) -> None:
     assert pre_gen.validate_answers(prompt_for_config(context, no_input=True)) == []
 
 
+def test_a_command_and_environment_with_every_grpc_placeholder_pass() -> None:
+    fields = (
+        '{"transport": {"type": "str", "description": "d"},'
+        ' "certs_dir": {"type": "path", "description": "d", "env": "CERTS"},'
+        ' "binary": {"type": "path", "default": "", "description": "d", "ansys_path": "A/b"}}'
+    )
+    command = (
+        '["{binary}", "--mode={transport}", "--dir={uds_dir}", "--id={uds_id}", "--at={address}",'
+        ' "--host={host}", "--port={port}", "--certs={certs_dir}", "--python={python}"]'
+    )
+    assert pre_gen.validate_config_fields(fields, False, "grpc") is None
+    assert pre_gen.validate_product_command(command, fields, "grpc") is None
+    assert pre_gen.validate_product_env('{"PORT": "{port}", "FIXED": ""}', fields, "grpc") is None
+
+
 def test_an_empty_folder_may_receive_the_project(tmp_path: Path) -> None:
     assert pre_gen.validate_output_folder(str(tmp_path)) is None
 
@@ -51,6 +66,10 @@ def test_the_post_generation_hook_names_the_folder_and_the_test_command() -> Non
     assert "python -m pytest" in steps
 
 
+GRPC_FIELDS_WITH_INT_CERTS = (
+    '{"transport": {"type": "str", "default": "", "description": "d"},'
+    ' "certs_dir": {"type": "int", "default": 0, "description": "d"}}'
+)
 # (answers, words the message must contain)
 BAD_ANSWERS = [
     ({"product_name": "my.product"}, ["product_name='my.product'", "no dots"]),
@@ -160,6 +179,55 @@ BAD_ANSWERS = [
         {"include_connect_mode": True, "launch_mode": "connect"},
         ["launch_mode='connect'", "registers the 'connect' launch mode"],
     ),
+    (
+        {"config_fields": '{"port": {"type": "int", "default": 1, "description": "d"}}'},
+        ["config_fields='port'", "reserved"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "str", "description": "d", "env": "1BAD"}}'},
+        ["config_fields['x'].env='1BAD'", "name an environment variable"],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "str", "default": "", "description": "d",'
+            ' "ansys_path": "ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='ACP/x'", '"type": "path"'],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "/opt", "description": "d",'
+            ' "ansys_path": "ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='ACP/x'", '"default": ""'],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "", "description": "d",'
+            ' "ansys_path": "/opt/ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='/opt/ACP/x'", "not absolute"],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "", "description": "d",'
+            ' "ansys_path": "ACP/../x"}}'
+        },
+        ["config_fields['x'].ansys_path='ACP/../x'", "no '.' or '..' parts"],
+    ),
+    (
+        {"server_type": "grpc", "config_fields": GRPC_FIELDS_WITH_INT_CERTS},
+        ["config_fields=", "certs_dir (str or path)"],
+    ),
+    (
+        {"product_command": '["{python}", "--socket={uds_dir}"]'},
+        ["product_command='--socket={uds_dir}'", "names no config field", "{port}"],
+    ),
+    ({"product_env": '["LICENSE"]'}, ["product_env='[\"LICENSE\"]'", "JSON object"]),
+    ({"product_env": '{"1A": "x"}'}, ["product_env='1A'", "name each environment variable"]),
+    ({"product_env": '{"A": 1}'}, ["product_env['A']=1", "JSON string"]),
+    ({"product_env": '{"A": "{nope}"}'}, ["product_env['A']='{nope}'", "names no config field"]),
+    ({"uds_service": "a/b"}, ["uds_service='a/b'", "<uds_service>-<uds_id>.sock"]),
     ({"author_name": ""}, ["author_name=''", "non-empty line"]),
     ({"author_name": "Ann\tLee"}, ["author_name='Ann\\tLee'", "no line breaks or tabs"]),
     ({"description": "Two\nlines"}, ["description='Two\\nlines'", "no line breaks"]),

@@ -1,0 +1,62 @@
+"""A product like the ACP gRPC server: told where to listen, prints nothing, needs a license.
+
+``acp_like_server --transport-mode=uds --uds-dir=D [--uds-id=X]`` listens on
+``D/acp_grpcserver-X.sock``; ``--transport-mode=insecure|mtls --host=H --port=N
+[--certs-dir=C]`` on TCP. It serves the standard gRPC health service until SIGTERM, and exits
+with code 3 if ``ANSYSLMD_LICENSE_FILE`` is not set. The template's tests install it as an
+executable script and bake a plugin for it that finds it through an environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
+
+
+def main() -> None:
+    """Parse the command line as the ACP server does and serve."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--transport-mode", choices=["uds", "insecure", "mtls", "wnua"])
+    parser.add_argument("--uds-dir")
+    parser.add_argument("--uds-id")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--certs-dir")
+    arguments = parser.parse_args()
+    if not os.environ.get("ANSYSLMD_LICENSE_FILE"):
+        sys.exit(3)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    if arguments.transport_mode == "uds":
+        name = "acp_grpcserver" + (f"-{arguments.uds_id}" if arguments.uds_id else "")
+        server.add_insecure_port(f"unix:{Path(arguments.uds_dir) / name}.sock")
+    elif arguments.transport_mode == "mtls":
+        folder = Path(arguments.certs_dir)
+        credentials = grpc.ssl_server_credentials(
+            [((folder / "server.key").read_bytes(), (folder / "server.crt").read_bytes())],
+            root_certificates=(folder / "ca.crt").read_bytes(),
+            require_client_auth=True,
+        )
+        server.add_secure_port(f"{arguments.host}:{arguments.port}", credentials)
+    else:
+        server.add_insecure_port(f"{arguments.host}:{arguments.port}")
+    server.start()
+    servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    while not done.wait(timeout=0.2):
+        pass
+    server.stop(grace=1).wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""A plugin for a gRPC product like the ACP server: told where to listen, found through an
+environment variable or an Ansys installation, given a license server; its own tests pass with no
+product installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import stat
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE, Plugin
+
+posix_only = pytest.mark.skipif(
+    sys.platform == "win32", reason="the stand-in ACP server is a script, run through its shebang"
+)
+
+# A plugin for a gRPC product modelled on the ACP server that pyacp launches: found through
+# ACP_LIKE_BINARY or the newest Ansys installation, told its transport and where to listen, and
+# given a license server through ANSYSLMD_LICENSE_FILE.
+ACP_FIELDS = {
+    "binary_path": {
+        "type": "path",
+        "default": "",
+        "description": "The acp_grpcserver executable.",
+        "env": "ACP_LIKE_BINARY",
+        "ansys_path": "ACP/acp_grpcserver",
+    },
+    "transport": {
+        "type": "str",
+        "default": "",
+        "description": "uds, wnua, insecure or mtls; empty means uds (wnua on Windows).",
+    },
+    "certs_dir": {"type": "path", "default": "", "description": "Folder of the certificates."},
+    "license_server": {
+        "type": "str",
+        "default": "",
+        "description": "License server, such as 1055@licenses.example.com.",
+        "env": "ANSYSLMD_LICENSE_FILE",
+    },
+}
+ACP_COMMAND = [
+    "{binary_path}",
+    "--transport-mode={transport}",
+    "--uds-dir={uds_dir}",
+    "--uds-id={uds_id}",
+    "--host={host}",
+    "--port={port}",
+    "--certs-dir={certs_dir}",
+]
+ACP_LIKE = {
+    "product_name": "acp_like",
+    "server_type": "grpc",
+    "uds_service": "acp_grpcserver",
+    "config_fields": json.dumps(ACP_FIELDS),
+    "product_command": json.dumps(ACP_COMMAND),
+    "product_env": json.dumps({"ANSYSLMD_LICENSE_FILE": "{license_server}"}),
+}
+
+
+def passes_its_own_checks(plugin: Plugin) -> str:
+    """Run the plugin's own tests, ruff and mypy; return the test output."""
+    output = plugin.run("pytest", "-p", "no:cacheprovider", "-q", "-rs")
+    assert re.search(r"\d+ passed", output), output
+    assert "failed" not in output, output
+    plugin.run("ruff", "check", "--no-cache", ".")
+    plugin.run("ruff", "format", "--check", "--no-cache", ".")
+    plugin.run("mypy", "--strict")
+    return output
+
+
+@pytest.fixture(scope="module")
+def acp_like(install: Callable[..., Plugin]) -> Plugin:
+    """The ACP-like bake, installed with only what it declares."""
+    return install(**ACP_LIKE)
+
+
+@pytest.fixture
+def acp_server(acp_like: Plugin, tmp_path: Path) -> Path:
+    """The stand-in ACP server as an executable that runs with the plugin's Python."""
+    source = (TEMPLATE / "tests" / "products" / "acp_like_server.py").read_text(encoding="utf-8")
+    executable = tmp_path / "acp_grpcserver"
+    executable.write_text(f"#!{acp_like.python}\n{source}", encoding="utf-8")
+    executable.chmod(executable.stat().st_mode | stat.S_IXUSR)
+    return executable
+
+
+def test_the_acp_like_bake_passes_its_own_tests_with_no_product_installed(
+    acp_like: Plugin,
+) -> None:
+    assert shutil.which("acp_grpcserver") is None
+    output = passes_its_own_checks(acp_like)
+    assert int(re.search(r"(\d+) passed", output).group(1)) >= 40, output  # type: ignore[union-attr]
+
+
+ACP_LIFECYCLE = r"""
+import os, re, sys
+from ansys.tools.local_product_launcher import launch_product
+from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
+from acp_like_plugin import LauncherConfig
+
+SOCKET, TCP = r"unix:.+/acp_grpcserver-[0-9a-f]+\.sock", r"127\.0\.0\.1:\d+"
+for transport in sys.argv[1:]:
+    instance = launch_product("acp_like", config=LauncherConfig(transport=transport))
+    pid = instance._launcher._process.pid
+    address = instance.urls["main"]
+    serving = check_grpc_health(instance.channels["main"], timeout=10)
+    instance.stop()
+    try:
+        os.kill(pid, 0)
+        left = "process left"
+    except ProcessLookupError:
+        left = "nothing left"
+    socket_left = address.startswith("unix:") and os.path.exists(os.path.dirname(address[5:]))
+    shape = SOCKET if transport == "uds" else TCP
+    folder = "socket folder left" if socket_left else "no socket folder"
+    print(transport, serving, bool(re.fullmatch(shape, address)), left, folder)
+"""
+
+
+@posix_only
+def test_the_acp_like_plugin_launches_the_product_unedited_over_uds_and_insecure_tcp(
+    acp_like: Plugin, acp_server: Path
+) -> None:
+    environment = {"ACP_LIKE_BINARY": str(acp_server), "ANSYSLMD_LICENSE_FILE": "1055@licenses"}
+    output = acp_like.run(
+        "-W", "ignore", "-c", ACP_LIFECYCLE, "uds", "insecure", environment=environment
+    )
+    assert output.splitlines() == [
+        "uds True True nothing left no socket folder",
+        "insecure True True nothing left no socket folder",
+    ]
+
+
+ACP_FROM_INSTALLATION = """
+from ansys.tools.local_product_launcher import launch_product
+from acp_like_plugin.launcher import product_launch
+from acp_like_plugin import LauncherConfig
+
+import json
+print(json.dumps(product_launch(LauncherConfig(transport="insecure"), port=50052).command))
+with launch_product("acp_like", config=LauncherConfig(transport="uds")) as instance:
+    print(instance.check(timeout=10))
+"""
+
+
+@posix_only
+def test_the_acp_like_plugin_finds_the_product_in_the_newest_ansys_installation(
+    acp_like: Plugin, acp_server: Path, tmp_path: Path
+) -> None:
+    installation = tmp_path / "v271"
+    (installation / "ACP").mkdir(parents=True)
+    shutil.copy2(acp_server, installation / "ACP" / "acp_grpcserver")
+    environment = {"AWP_ROOT271": str(installation), "ANSYSLMD_LICENSE_FILE": "1055@licenses"}
+    output = acp_like.run("-W", "ignore", "-c", ACP_FROM_INSTALLATION, environment=environment)
+    command, checked = output.splitlines()
+    assert json.loads(command) == [
+        str(installation / "ACP" / "acp_grpcserver"),
+        "--transport-mode=insecure",
+        "--host=127.0.0.1",
+        "--port=50052",
+    ]
+    assert checked == "True"
+
+
+ACP_MISSING = """
+import time
+from ansys.tools.local_product_launcher import launch_product
+from acp_like_plugin import LaunchError, command
+
+command.latest_ansys_installation = lambda: None  # this machine may have Ansys installed
+began = time.monotonic()
+try:
+    launch_product("acp_like")
+except LaunchError as error:
+    print(error)
+print(time.monotonic() - began < 1)
+"""
+
+
+def test_without_the_product_the_launch_fails_at_once_naming_every_place_looked_at(
+    acp_like: Plugin,
+) -> None:
+    output = acp_like.run("-W", "ignore", "-c", ACP_MISSING, environment={"PATH": ""})
+    message, fast = output.splitlines()
+    assert message == (
+        "the product's executable '' is empty. Looked at: binary_path as configured ('');"
+        " environment variable ACP_LIKE_BINARY (not set); the newest Ansys installation"
+        " (none found). Configure it with: ansys-launcher configure acp_like direct"
+        " --binary_path=PATH, or set ACP_LIKE_BINARY."
+    )
+    assert fast == "True"

@@ -1,0 +1,91 @@
+"""A plugin for an HTTP product told its port: its own tests pass, a taken port is retried on
+another, and a hundred concurrent launches all succeed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from conftest import Plugin
+from test_real_grpc_product import passes_its_own_checks
+
+# An HTTP product told its port: Python's HTTP server, given the port on its command line.
+PORT_TOLD = {
+    "product_name": "http_told_port",
+    "product_command": json.dumps(
+        ["{python}", "-m", "http.server", "--bind={host}", "--directory={directory}", "{port}"]
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def port_told(install: Callable[..., Plugin]) -> Plugin:
+    """The bake for an HTTP product told its port, installed with only what it declares."""
+    return install(**PORT_TOLD)
+
+
+def test_the_port_told_bake_passes_its_own_tests_ruff_and_mypy(port_told: Plugin) -> None:
+    passes_its_own_checks(port_told)
+
+
+PORT_RETRY = """
+import socket, sys
+from ansys.tools.local_product_launcher import launch_product
+from http_told_port_plugin import LaunchError, command
+
+taken = socket.socket()
+taken.bind(("127.0.0.1", 0))
+taken.listen()
+first = taken.getsockname()[1]
+chosen = []
+reserve = command.reserve_port
+
+def reserve_first_taken(host):
+    port = first if not chosen else reserve(host)
+    chosen.append(port)
+    return port
+
+command.reserve_port = reserve_first_taken
+with launch_product("http_told_port") as instance:
+    print(instance.urls["main"] == f"http://127.0.0.1:{chosen[-1]}", chosen[0] == first, len(chosen))
+
+chosen.clear()
+reserve = lambda host: first  # every port taken
+try:
+    launch_product("http_told_port")
+except LaunchError as error:
+    print(f"Ports tried, each free when chosen: {first}, {first}, {first}." in str(error))
+"""
+
+
+def test_a_product_whose_port_was_taken_is_retried_on_another_and_gives_up_after_three(
+    port_told: Plugin,
+) -> None:
+    output = port_told.run("-W", "ignore", "-c", PORT_RETRY)
+    assert output.splitlines() == ["True True 2", "True"]
+
+
+HUNDRED_LAUNCHES = """
+from concurrent.futures import ThreadPoolExecutor
+import requests
+from ansys.tools.local_product_launcher import launch_product
+
+with ThreadPoolExecutor(max_workers=100) as pool:
+    instances = list(pool.map(lambda _: launch_product("http_told_port"), range(100)))
+try:
+    session = requests.Session()
+    session.trust_env = False
+    urls = {instance.urls["main"] for instance in instances}
+    print(len(urls), all(session.get(url, timeout=30).ok for url in urls))
+finally:
+    for instance in instances:
+        instance.stop()
+"""
+
+
+def test_a_hundred_concurrent_launches_of_a_product_told_its_port_all_succeed(
+    port_told: Plugin,
+) -> None:
+    output = port_told.run("-W", "ignore", "-c", HUNDRED_LAUNCHES)
+    assert output.splitlines() == ["100 True"]

@@ -1,0 +1,257 @@
+{%- set config = cookiecutter.config_fields | config_model -%}
+{%- set first_argument = (cookiecutter.product_command | command_literals)[0] -%}
+"""How the command line and environment are built from the configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+import {{ cookiecutter.package_name }}.launcher as launcher_module
+from {{ cookiecutter.package_name }} import Launcher, LauncherConfig, LaunchError, command
+from {{ cookiecutter.package_name }}.command import (
+    METADATA_KEY_ANSYS_PATH,
+    METADATA_KEY_ENV,
+    METADATA_KEY_PATH,
+)
+from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND
+
+from .conftest import PRODUCT, example_values, literal
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX file modes")
+
+
+@dataclasses.dataclass(kw_only=True)
+class Example:
+    """A configuration with a field of each kind the template generates."""
+
+    binary: str = dataclasses.field(
+        default="",
+        metadata={
+            METADATA_KEY_PATH: True,
+            METADATA_KEY_ENV: "EXAMPLE_BINARY",
+            METADATA_KEY_ANSYS_PATH: "ACP/acp_grpcserver",
+        },
+    )
+    workers: int = dataclasses.field(default=1, metadata={METADATA_KEY_ENV: "EXAMPLE_WORKERS"})
+    scale: float = dataclasses.field(default=1.0, metadata={METADATA_KEY_ENV: "EXAMPLE_SCALE"})
+    verbose: bool = dataclasses.field(default=False, metadata={METADATA_KEY_ENV: "EXAMPLE_VERBOSE"})
+    license_server: str = dataclasses.field(default="", metadata={METADATA_KEY_ENV: "EXAMPLE_LM"})
+
+
+CONFIGURE = "ansys-launcher configure example direct"
+
+
+@pytest.fixture(autouse=True)
+def no_installation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Ansys installation, and none of the example's environment variables, unless set."""
+    monkeypatch.setattr(command, "latest_ansys_installation", lambda: None)
+    for name in (
+        "EXAMPLE_BINARY",
+        "EXAMPLE_WORKERS",
+        "EXAMPLE_SCALE",
+        "EXAMPLE_VERBOSE",
+        "EXAMPLE_LM",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def program(folder: Path, name: str = "product") -> Path:
+    """Return an executable file in ``folder``; on Windows an ``.exe`` name is enough to find it."""
+    path = folder / (f"{name}.exe" if sys.platform == "win32" else name)
+    path.write_text("#!/bin/sh\n", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_an_argument_naming_a_placeholder_with_no_value_is_left_out() -> None:
+    values = {"port": None, "uds_dir": "/run/x", "certs_dir": "", "host": "127.0.0.1"}
+    templates = ["--port={port}", "--uds-dir={uds_dir}", "--certs-dir={certs_dir}", "-v", "{host}"]
+    assert command.fill(templates, values) == ["--uds-dir=/run/x", "-v", "127.0.0.1"]
+
+
+def test_false_and_zero_are_values_and_doubled_braces_are_literal() -> None:
+    values = {"verbose": False, "workers": 0}
+    doubled = "{" * 2 + "literal" + "}" * 2
+    templates = ["--verbose={verbose}", "--workers={workers}", doubled]
+    assert command.fill(templates, values) == ["--verbose=False", "--workers=0", "{literal}"]
+
+
+def test_an_environment_entry_naming_a_placeholder_with_no_value_is_not_set() -> None:
+    templates = {"LICENSE": "{license_server}", "FIXED": "1", "PORT": "{port}"}
+    assert command.fill_environment(templates, {"license_server": "", "port": 5}) == {
+        "FIXED": "1",
+        "PORT": "5",
+    }
+
+
+def test_configured_values_are_kept_and_paths_expanded_and_made_absolute(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EXAMPLE_ROOT", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    resolved = command.resolve(Example(binary="$EXAMPLE_ROOT/bin/product", workers=3))
+    assert resolved.values["binary"] == os.path.join(str(tmp_path), "bin", "product")
+    assert resolved.values["workers"] == 3
+    assert command.resolve(Example(binary="relative/product")).values["binary"] == str(
+        tmp_path / "relative" / "product"
+    )
+    home = command.resolve(Example(binary="~/product")).values["binary"]
+    assert home == os.path.join(os.path.expanduser("~"), "product")
+
+
+def test_a_field_left_at_its_default_takes_its_environment_variable_typed_as_the_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXAMPLE_WORKERS", "8")
+    monkeypatch.setenv("EXAMPLE_SCALE", "2.5")
+    monkeypatch.setenv("EXAMPLE_VERBOSE", "yes")
+    monkeypatch.setenv("EXAMPLE_LM", "1055@licenses")
+    values = command.resolve(Example()).values
+    assert (values["workers"], values["scale"], values["verbose"]) == (8, 2.5, True)
+    assert values["license_server"] == "1055@licenses"
+    assert command.resolve(Example(workers=2)).values["workers"] == 2
+
+
+def test_an_environment_variable_of_the_wrong_type_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXAMPLE_WORKERS", "many")
+    with pytest.raises(
+        LaunchError, match=r"EXAMPLE_WORKERS='many' is not a valid int for the field workers"
+    ):
+        command.resolve(Example())
+
+
+def test_an_empty_path_field_takes_its_path_in_the_newest_ansys_installation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "ACP").mkdir()
+    found = program(tmp_path / "ACP", "acp_grpcserver")
+    monkeypatch.setattr(command, "latest_ansys_installation", lambda: str(tmp_path))
+    resolved = command.resolve(Example())
+    assert resolved.values["binary"] == str(found)
+    assert command.executable("{binary}", resolved, CONFIGURE) == str(found)
+
+
+def test_the_environment_variable_comes_before_the_ansys_installation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(command, "latest_ansys_installation", lambda: str(tmp_path / "ansys"))
+    monkeypatch.setenv("EXAMPLE_BINARY", str(program(tmp_path)))
+    resolved = command.resolve(Example())
+    assert command.executable("{binary}", resolved, CONFIGURE) == str(program(tmp_path))
+
+
+def test_a_missing_executable_names_every_place_looked_at_fast(tmp_path: Path) -> None:
+    began = time.monotonic()
+    with pytest.raises(LaunchError) as raised:
+        command.executable("{binary}", command.resolve(Example()), CONFIGURE)
+    assert time.monotonic() - began < 1
+    assert str(raised.value) == (
+        "the product's executable '' is empty. Looked at: binary as configured (''); environment"
+        " variable EXAMPLE_BINARY (not set); the newest Ansys installation (none found)."
+        f" Configure it with: {CONFIGURE} --binary=PATH, or set EXAMPLE_BINARY."
+    )
+
+
+def test_a_program_name_is_looked_up_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = program(tmp_path)
+    resolved = command.resolve(Example())
+    assert Path(command.executable("product", resolved, CONFIGURE)) == found
+    with pytest.raises(LaunchError, match=re.escape("'no-such-product' is not on PATH")):
+        command.executable("no-such-product", resolved, CONFIGURE)
+
+
+def test_a_configured_path_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "missing" / "product"
+    resolved = command.resolve(Example(binary=str(missing)))
+    with pytest.raises(LaunchError, match=re.escape(f"{str(missing)!r} does not exist")) as raised:
+        command.executable("{binary}", resolved, CONFIGURE)
+    assert "binary as configured" in str(raised.value)
+
+
+@posix_only
+def test_a_file_that_is_not_executable_is_named(tmp_path: Path) -> None:
+    plain = tmp_path / "product"
+    plain.write_text("data\n", encoding="utf-8")
+    resolved = command.resolve(Example(binary=str(plain)))
+    with pytest.raises(LaunchError, match="is not an executable file"):
+        command.executable("{binary}", resolved, CONFIGURE)
+
+
+def test_reserved_ports_are_free_and_never_handed_out_twice_until_released() -> None:
+    import socket
+
+    ports = [command.reserve_port("127.0.0.1") for _ in range(50)]
+    try:
+        assert len(set(ports)) == 50
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", ports[0]))
+    finally:
+        for port in ports:
+            command.release_port(port)
+
+
+def test_a_missing_executable_fails_the_start_at_once_leaving_no_process_and_no_log(
+    site: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spawned: list[subprocess.Popen[bytes]],
+) -> None:
+    missing = tmp_path / "missing-product"
+    monkeypatch.setattr(
+        launcher_module, "PRODUCT_COMMAND", [literal(str(missing)), *PRODUCT_COMMAND[1:]]
+    )
+    logs = set(Path(tempfile.gettempdir()).glob(f"{PRODUCT}-*.log"))
+    began = time.monotonic()
+    with pytest.raises(LaunchError, match=re.escape(f"{str(missing)!r} does not exist")):
+        Launcher(config=LauncherConfig(**example_values(site))).start()
+    assert time.monotonic() - began < 1
+    assert spawned == []
+    assert set(Path(tempfile.gettempdir()).glob(f"{PRODUCT}-*.log")) == logs
+{%- for field in config.fields if first_argument == '"{' ~ field.name ~ '}"' %}
+
+
+def test_the_products_executable_is_looked_for_in_every_place_each_named_in_the_error(
+    site: Path, monkeypatch: pytest.MonkeyPatch, spawned: list[subprocess.Popen[bytes]]
+) -> None:
+    monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", PRODUCT_COMMAND)  # not the stand-in
+    monkeypatch.setattr(command, "latest_ansys_installation", lambda: None)
+    monkeypatch.setenv("PATH", "")
+    config = LauncherConfig(**{**example_values(site), "{{ field.name }}": ""})
+    with pytest.raises(LaunchError) as raised:
+        Launcher(config=config).start()
+    message = str(raised.value)
+    assert "the product's executable '' is empty" in message
+    assert "{{ field.name }} as configured ('')" in message
+{%- if field.env %}
+    variable = {{ field.env }}
+    assert f"environment variable {variable} (not set)" in message
+{%- endif %}
+{%- if field.ansys_path %}
+    assert "the newest Ansys installation (none found)" in message
+{%- endif %}
+    assert spawned == []
+
+
+def test_the_products_executable_is_found_where_it_is_configured(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = program(tmp_path)
+    monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", PRODUCT_COMMAND)  # not the stand-in
+    config = LauncherConfig(**{**example_values(site), "{{ field.name }}": str(found)})
+    assert launcher_module.product_launch(config).command[0] == str(found)
+{%- endfor %}
