@@ -116,6 +116,20 @@ def command_arguments(value: Any) -> list[str]:
     return [python_string(argument) for argument in load_json_answer(value)]
 
 
+def command_display(value: Any) -> str:
+    """Return the validated ``product_command`` answer as one line to read: arguments separated
+    by spaces, those with spaces or quotes in JSON quotes."""
+    return " ".join(
+        json.dumps(argument, ensure_ascii=False) if set(argument) & set(" \"'\\") else argument
+        for argument in load_json_answer(value)
+    )
+
+
+def environment_pairs(value: Any) -> list[tuple[str, str]]:
+    """Return the validated ``product_env`` answer as (name, value) pairs."""
+    return list(load_json_answer(value).items())
+
+
 def environment_items(value: Any) -> list[tuple[str, str]]:
     """Return the validated ``product_env`` answer as pairs of Python string literals."""
     return [
@@ -144,5 +158,7 @@ class LauncherTemplateFilters(Extension):
             config_model=launcher_config,
             command_literals=command_arguments,
             environment_literals=environment_items,
+            command_text=command_display,
+            environment_text=environment_pairs,
             replay_json=answers_record,
         )

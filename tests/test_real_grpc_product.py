@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import stat
 import sys
@@ -20,14 +21,14 @@ posix_only = pytest.mark.skipif(
 )
 
 # A plugin for a gRPC product modelled on the ACP server that pyacp launches: found through
-# ACP_LIKE_BINARY or the newest Ansys installation, told its transport and where to listen, and
+# ACP_BINARY or the newest Ansys installation, told its transport and where to listen, and
 # given a license server through ANSYSLMD_LICENSE_FILE.
 ACP_FIELDS = {
     "binary_path": {
         "type": "path",
         "default": "",
         "description": "The acp_grpcserver executable.",
-        "env": "ACP_LIKE_BINARY",
+        "env": "ACP_BINARY",
         "ansys_path": "ACP/acp_grpcserver",
     },
     "transport": {
@@ -35,7 +36,7 @@ ACP_FIELDS = {
         "default": "",
         "description": "uds, wnua, insecure or mtls; empty means uds (wnua on Windows).",
     },
-    "certs_dir": {"type": "path", "default": "", "description": "Folder of the certificates."},
+    "certs_dir": {"type": "path", "default": "", "description": "Folder of the mTLS certificates."},
     "license_server": {
         "type": "str",
         "default": "",
@@ -53,7 +54,7 @@ ACP_COMMAND = [
     "--certs-dir={certs_dir}",
 ]
 ACP_LIKE = {
-    "product_name": "acp_like",
+    "product_name": "acp",
     "server_type": "grpc",
     "uds_service": "acp_grpcserver",
     "config_fields": json.dumps(ACP_FIELDS),
@@ -101,11 +102,11 @@ ACP_LIFECYCLE = r"""
 import os, re, sys
 from ansys.tools.local_product_launcher import launch_product
 from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
-from acp_like_plugin import LauncherConfig
+from acp_plugin import LauncherConfig
 
 SOCKET, TCP = r"unix:.+/acp_grpcserver-[0-9a-f]+\.sock", r"127\.0\.0\.1:\d+"
 for transport in sys.argv[1:]:
-    instance = launch_product("acp_like", config=LauncherConfig(transport=transport))
+    instance = launch_product("acp", config=LauncherConfig(transport=transport))
     pid = instance._launcher._process.pid
     address = instance.urls["main"]
     serving = check_grpc_health(instance.channels["main"], timeout=10)
@@ -123,10 +124,10 @@ for transport in sys.argv[1:]:
 
 
 @posix_only
-def test_the_acp_like_plugin_launches_the_product_unedited_over_uds_and_insecure_tcp(
+def test_the_acp_plugin_launches_the_product_unedited_over_uds_and_insecure_tcp(
     acp_like: Plugin, acp_server: Path
 ) -> None:
-    environment = {"ACP_LIKE_BINARY": str(acp_server), "ANSYSLMD_LICENSE_FILE": "1055@licenses"}
+    environment = {"ACP_BINARY": str(acp_server), "ANSYSLMD_LICENSE_FILE": "1055@licenses"}
     output = acp_like.run(
         "-W", "ignore", "-c", ACP_LIFECYCLE, "uds", "insecure", environment=environment
     )
@@ -138,18 +139,18 @@ def test_the_acp_like_plugin_launches_the_product_unedited_over_uds_and_insecure
 
 ACP_FROM_INSTALLATION = """
 from ansys.tools.local_product_launcher import launch_product
-from acp_like_plugin.launcher import product_launch
-from acp_like_plugin import LauncherConfig
+from acp_plugin.launcher import product_launch
+from acp_plugin import LauncherConfig
 
 import json
 print(json.dumps(product_launch(LauncherConfig(transport="insecure"), port=50052).command))
-with launch_product("acp_like", config=LauncherConfig(transport="uds")) as instance:
+with launch_product("acp", config=LauncherConfig(transport="uds")) as instance:
     print(instance.check(timeout=10))
 """
 
 
 @posix_only
-def test_the_acp_like_plugin_finds_the_product_in_the_newest_ansys_installation(
+def test_the_acp_plugin_finds_the_product_in_the_newest_ansys_installation(
     acp_like: Plugin, acp_server: Path, tmp_path: Path
 ) -> None:
     installation = tmp_path / "v271"
@@ -170,12 +171,12 @@ def test_the_acp_like_plugin_finds_the_product_in_the_newest_ansys_installation(
 ACP_MISSING = """
 import time
 from ansys.tools.local_product_launcher import launch_product
-from acp_like_plugin import LaunchError, command
+from acp_plugin import LaunchError, command
 
 command.latest_ansys_installation = lambda: None  # this machine may have Ansys installed
 began = time.monotonic()
 try:
-    launch_product("acp_like")
+    launch_product("acp")
 except LaunchError as error:
     print(error)
 print(time.monotonic() - began < 1)
@@ -189,8 +190,24 @@ def test_without_the_product_the_launch_fails_at_once_naming_every_place_looked_
     message, fast = output.splitlines()
     assert message == (
         "the product's executable '' is empty. Looked at: binary_path as configured ('');"
-        " environment variable ACP_LIKE_BINARY (not set); the newest Ansys installation"
-        " (none found). Configure it with: ansys-launcher configure acp_like direct"
-        " --binary_path=PATH, or set ACP_LIKE_BINARY."
+        " environment variable ACP_BINARY (not set); the newest Ansys installation"
+        " (none found). Configure it with: ansys-launcher configure acp direct"
+        " --binary_path=PATH, or set ACP_BINARY."
     )
     assert fast == "True"
+
+
+def test_the_readme_worked_example_bakes_exactly_this_plugin() -> None:
+    readme = (TEMPLATE / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```bash\n(cookiecutter --no-input \. .*?)```", readme, re.DOTALL)
+    assert example is not None
+    words = shlex.split(example.group(1).replace("\\\n", " "))
+    answers = dict(word.split("=", 1) for word in words if "=" in word and not word.startswith("-"))
+    json_answers = ("config_fields", "product_command", "product_env")
+    assert {
+        name: json.loads(value) if name in json_answers else value
+        for name, value in answers.items()
+    } == {
+        name: json.loads(value) if name in json_answers else value
+        for name, value in ACP_LIKE.items()
+    }
