@@ -334,3 +334,17 @@ def test_hostile_text_keeps_the_readme_option_table_in_shape(hostile_project: Pa
     assert [row.split(" | ")[0] for row in rows] == ["| `directory`", "| `label`"]
     for row in rows:
         assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
+
+
+def test_a_field_found_in_the_ansys_installation_declares_ansys_tools_common(cookies: Any) -> None:
+    fields = {
+        "binary": {"type": "path", "default": "", "description": "d", "ansys_path": "A/b"},
+    }
+    answers = {"config_fields": json.dumps(fields), "product_command": '["{binary}", "{port}"]'}
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 0, result.exception
+    assert pyproject_of(result.project_path)["project"]["dependencies"] == [
+        "ansys-tools-local-product-launcher>=0.3",
+        "ansys-tools-common>=0.4",
+        "requests>=2.28",
+    ]

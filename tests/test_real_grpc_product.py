@@ -211,3 +211,16 @@ def test_the_readme_worked_example_bakes_exactly_this_plugin() -> None:
         name: json.loads(value) if name in json_answers else value
         for name, value in ACP_LIKE.items()
     }
+
+
+@posix_only
+def test_the_lifecycle_tests_run_against_the_real_product_on_request(
+    acp_like: Plugin, acp_server: Path
+) -> None:
+    output = acp_like.run(
+        *("pytest", "-p", "no:cacheprovider", "-q", "-m", "lifecycle", "--real-product"),
+        "--product-option=license_server=1055@licenses",
+        environment={"ACP_BINARY": str(acp_server)},
+    )
+    # uds, insecure and mtls against the ACP-like server; wnua is for Windows only.
+    assert re.search(r"\b3 passed, 1 skipped\b", output), output
