@@ -183,7 +183,7 @@ def validate_field(name: Any, spec: Any) -> str | None:
         return _problem(
             variable, spec, f"use only the keys {sorted(FIELD_KEYS)}, not {sorted(unknown)}"
         )
-    if spec.get("type") not in FIELD_TYPES:
+    if not isinstance(spec.get("type"), str) or spec["type"] not in FIELD_TYPES:
         return _problem(f"{variable}.type", spec.get("type"), f"use one of {list(FIELD_TYPES)}")
     if "default" in spec and not _default_matches(spec["type"], spec["default"]):
         return _problem(
@@ -198,6 +198,13 @@ def validate_field(name: Any, spec: Any) -> str | None:
         return problem
     if not isinstance(spec.get("prompt", True), bool):
         return _problem(f"{variable}.prompt", spec["prompt"], "use true or false")
+    if spec.get("prompt") is False and "default" not in spec:
+        return _problem(
+            f"{variable}.prompt",
+            False,
+            "a field that is not prompted for needs a default, or ansys-launcher configure"
+            " stores nothing for it",
+        )
     if "env" in spec and not (isinstance(spec["env"], str) and _ENV_NAME.fullmatch(spec["env"])):
         return _problem(
             f"{variable}.env",
@@ -273,7 +280,9 @@ def validate_config_fields(value: Any, register_fallback: bool, server_type: str
 
 
 def _placeholder_problem(variable: str, text: str, allowed: list[str]) -> str | None:
-    """Check the ``{name}`` placeholders of one argument or environment value."""
+    """Check one argument or environment value: printable, with ``{name}`` placeholders."""
+    if not text.isprintable():
+        return _problem(variable, text, "use printable characters only (no control characters)")
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError as error:

@@ -227,6 +227,16 @@ BAD_ANSWERS = [
     ({"product_env": '{"1A": "x"}'}, ["product_env='1A'", "name each environment variable"]),
     ({"product_env": '{"A": 1}'}, ["product_env['A']=1", "JSON string"]),
     ({"product_env": '{"A": "{nope}"}'}, ["product_env['A']='{nope}'", "names no config field"]),
+    (
+        {"config_fields": '{"directory": {"type": ["path"], "description": "d"}}'},
+        ["config_fields['directory'].type=['path']"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "str", "description": "d", "prompt": false}}'},
+        ["config_fields['x'].prompt=False", "needs a default"],
+    ),
+    ({"product_command": '["{python}", "a\\u0000b"]'}, ["product_command='a\\x00b'", "printable"]),
+    ({"product_env": '{"A": "tab\\there"}'}, ["product_env['A']='tab\\there'", "printable"]),
     ({"uds_service": "a/b"}, ["uds_service='a/b'", "<uds_service>-<uds_id>.sock"]),
     ({"author_name": ""}, ["author_name=''", "non-empty line"]),
     ({"author_name": "Ann\tLee"}, ["author_name='Ann\\tLee'", "no line breaks or tabs"]),

@@ -55,7 +55,7 @@ reserve = lambda host: first  # every port taken
 try:
     launch_product("http_told_port")
 except LaunchError as error:
-    print(f"Ports tried, each free when chosen: {first}, {first}, {first}." in str(error))
+    print(f"before the product bound it: {first}, {first}, {first}." in str(error))
 """
 
 

@@ -233,6 +233,12 @@ def cli() -> CliRunner:
     return run
 
 
+def use_command(monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``."""
+    monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", command)
+    monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+
+
 def python_command(source: str) -> list[str]:
     """Return a command that runs ``source`` with this Python: a product that misbehaves."""
     return [sys.executable, "-c", source]

@@ -68,27 +68,39 @@ def _merged(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | N
     return {**first, **second}
 
 
+ALWAYS_FILLED = ("address", "uds_dir", "uds_id", "port", "host", "transport", "python")
+"""Placeholders the launcher fills in whenever they apply: a reading of the arguments that
+binds more of them is the likelier one."""
+
+
 def match_arguments(templates: Sequence[str], arguments: Sequence[str]) -> dict[str, str] | None:
     """Return the placeholder values that make ``arguments`` the filled-in ``templates``, where
-    arguments with placeholders may have been left out; ``None`` if there are none."""
+    arguments with placeholders may have been left out; ``None`` if there are none.
+
+    Of several readings (``{a} {b}`` with one argument), the one that binds the most
+    placeholders of ``ALWAYS_FILLED`` wins.
+    """
 
     @functools.cache
-    def walk(template: int, argument: int) -> dict[str, str] | None:
+    def walk(template: int, argument: int) -> tuple[dict[str, str], ...]:
         if template == len(templates):
-            return {} if argument == len(arguments) else None
+            return ({},) if argument == len(arguments) else ()
         compiled = pattern(templates[template])
-        if argument < len(arguments):
-            found = compiled.fullmatch(arguments[argument])
-            rest = walk(template + 1, argument + 1) if found else None
-            if found and rest is not None:
+        readings: list[dict[str, str]] = []
+        found = compiled.fullmatch(arguments[argument]) if argument < len(arguments) else None
+        if found:
+            for rest in walk(template + 1, argument + 1):
                 merged = _merged(found.groupdict(), rest)
                 if merged is not None:
-                    return merged
+                    readings.append(merged)
         if compiled.groupindex:  # an argument with placeholders may have been left out
-            return walk(template + 1, argument)
-        return None
+            readings.extend(walk(template + 1, argument))
+        return tuple(readings)
 
-    return walk(0, 0)
+    readings = walk(0, 0)
+    if not readings:
+        return None
+    return max(readings, key=lambda values: sum(name in values for name in ALWAYS_FILLED))
 
 
 def match_environment(

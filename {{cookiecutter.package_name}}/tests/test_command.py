@@ -25,7 +25,7 @@ from {{ cookiecutter.package_name }}.command import (
 )
 from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND
 
-from .conftest import PRODUCT, example_values, literal
+from .conftest import example_values, literal
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX file modes")
 
@@ -205,6 +205,20 @@ def test_reserved_ports_are_free_and_never_handed_out_twice_until_released() -> 
             command.release_port(port)
 
 
+def test_a_second_start_is_refused_and_leaves_the_running_product_alone(
+    site: Path, spawned: list[subprocess.Popen[bytes]]
+) -> None:
+    launcher = Launcher(config=LauncherConfig(**example_values(site)))
+    launcher.start()
+    try:
+        with pytest.raises(LaunchError, match="is already started"):
+            launcher.start()
+        assert launcher.check(timeout=5)
+        assert len(spawned) == 1
+    finally:
+        launcher.stop()
+
+
 def test_a_missing_executable_fails_the_start_at_once_leaving_no_process_and_no_log(
     site: Path,
     tmp_path: Path,
@@ -215,13 +229,13 @@ def test_a_missing_executable_fails_the_start_at_once_leaving_no_process_and_no_
     monkeypatch.setattr(
         launcher_module, "PRODUCT_COMMAND", [literal(str(missing)), *PRODUCT_COMMAND[1:]]
     )
-    logs = set(Path(tempfile.gettempdir()).glob(f"{PRODUCT}-*.log"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the log would go
     began = time.monotonic()
     with pytest.raises(LaunchError, match=re.escape(f"{str(missing)!r} does not exist")):
         Launcher(config=LauncherConfig(**example_values(site))).start()
     assert time.monotonic() - began < 1
     assert spawned == []
-    assert set(Path(tempfile.gettempdir()).glob(f"{PRODUCT}-*.log")) == logs
+    assert list(tmp_path.glob("*.log")) == []
 {%- for field in config.fields if first_argument == '"{' ~ field.name ~ '}"' %}
 
 

@@ -69,10 +69,12 @@ class Resolved:
 
 
 class Launch(NamedTuple):
-    """What starts the product: its command line and what it adds to the environment."""
+    """What starts the product: its command line, what it sets in the environment, and the
+    variables of ``PRODUCT_ENV`` it removes (they name a placeholder with no value)."""
 
     command: list[str]
     environment: dict[str, str]
+    unset: list[str]
 
 
 def prepare(
@@ -84,9 +86,11 @@ def prepare(
     ``configure`` is the ``ansys-launcher configure PRODUCT MODE`` command for error messages.
     """
     program = executable(command[0], resolved, configure)
+    variables = fill_environment(environment, resolved.values)
     return Launch(
         [program, *fill(command[1:], resolved.values)],
-        fill_environment(environment, resolved.values),
+        variables,
+        [name for name in environment if name not in variables],
     )
 
 
@@ -264,6 +268,20 @@ def reserve_port(host: str) -> int:
                 return port
 
 
+def port_is_free(host: str, port: int) -> bool:
+    """Return whether nothing holds the TCP ``port`` on ``host`` now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: do not share a port in use
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def release_port(port: int | None) -> None:
     """Let ``reserve_port`` hand out ``port`` again."""
     if port is not None:
@@ -282,10 +300,11 @@ def start_on_free_port(
 ) -> None:
     """Call ``start(port)``, with a newly reserved free port when ``tells_port`` (else ``None``).
 
-    When ``start`` fails because the product exited during start-up on its port (taken by
-    another process meanwhile), call ``stop()`` and try again with another port, ``attempts``
-    times in all; the last error names every port tried. Any other failure calls ``stop()`` and
-    is raised at once.
+    When ``start`` fails because the product exited during start-up while another process holds
+    its port (taken meanwhile), call ``stop()`` and try again with another port, ``attempts``
+    times in all; the last error names every port tried. Any other failure (also an exit while
+    the port is free: the product failed for another reason) calls ``stop()`` and is raised at
+    once.
     """
     tried: list[int] = []
     while True:
@@ -297,12 +316,15 @@ def start_on_free_port(
             stop()
             if port is None or not exited or not isinstance(error, LaunchError):
                 raise
+            if port_is_free(host, port):  # the product failed for another reason
+                raise
             tried.append(port)
             if len(tried) >= attempts:
                 ports = ", ".join(map(str, tried))
                 raise LaunchError(
-                    f"{error}\nPorts tried, each free when chosen: {ports}."
-                ) from None
+                    f"{error}\nEach port tried was taken by another process before the product"
+                    f" bound it: {ports}."
+                ) from error
         else:
             return
         finally:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re
     import subprocess
+    from collections.abc import Sequence
 
 __all__ = ["LaunchError", "ProductProcess"]
 
@@ -19,6 +20,14 @@ STOP_TIMEOUT = 5.0
 """Seconds ``stop()`` waits after asking the product to end, before it kills it."""
 LOG_LINES_IN_ERRORS = 20
 """How many of the product's last output lines an error message quotes."""
+
+
+def child_environment(environment: dict[str, str], unset: Sequence[str]) -> dict[str, str]:
+    """Return this process's environment, with ``environment`` added and ``unset`` removed."""
+    child = {**os.environ, "PYTHONUNBUFFERED": "1", **environment}
+    for name in unset:
+        child.pop(name, None)
+    return child
 
 
 class LaunchError(RuntimeError):
@@ -50,11 +59,17 @@ class ProductProcess:
         """Whether the product was started and has exited since."""
         return self._process is not None and self._process.poll() is not None
 
-    def start(self, command: list[str], environment: dict[str, str] | None = None) -> None:
+    def start(
+        self,
+        command: list[str],
+        environment: dict[str, str] | None = None,
+        unset: Sequence[str] = (),
+    ) -> None:
         """Start ``command`` (no shell), its output going to a new log file.
 
-        ``environment`` is added to this process's environment for the product. Raises
-        ``LaunchError`` if the program cannot be run; no log file is left in that case.
+        The product gets this process's environment with ``environment`` added and the
+        variables ``unset`` removed. Raises ``LaunchError`` if the program cannot be run; no log
+        file is left in that case.
         """
         import subprocess
         import tempfile
@@ -69,9 +84,9 @@ class ProductProcess:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
+                    env=child_environment(environment or {}, unset),
                 )
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a NUL character in an argument
             os.remove(self.log_path)
             self.log_path = None
             raise LaunchError(f"{self.name} cannot be run as {command[0]!r}: {error}") from error
