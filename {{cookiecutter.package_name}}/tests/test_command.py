@@ -269,3 +269,43 @@ def test_the_products_executable_is_found_where_it_is_configured(
     config = LauncherConfig(**{**example_values(site), "{{ field.name }}": str(found)})
     assert launcher_module.product_launch(config).command[0] == str(found)
 {%- endfor %}
+
+
+def test_an_environment_entry_left_out_is_removed_from_what_the_product_inherits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from {{ cookiecutter.package_name }}.process import child_environment
+
+    monkeypatch.setenv("LICENSE_FOR_PRODUCT", "inherited from the user's shell")
+    resolved = command.resolve(Example())
+    resolved.values["python"] = sys.executable
+    launch = command.prepare(
+        ["{python}"], {"LICENSE_FOR_PRODUCT": "{license_server}", "FIXED": "1"}, resolved, CONFIGURE
+    )
+    assert (launch.environment, launch.unset) == ({"FIXED": "1"}, ["LICENSE_FOR_PRODUCT"])
+    child = child_environment(launch.environment, launch.unset)
+    assert "LICENSE_FOR_PRODUCT" not in child
+    assert child["FIXED"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("templates", "arguments", "expected"),
+    [
+        (["{extra}", "--port={port}"], ["--port=5"], {"port": "5"}),
+        (["{extra}", "{port}"], ["12345"], {"port": "12345"}),
+        (["{certs_dir}", "{address}"], ["unix:/d/s-1.sock"], {"address": "unix:/d/s-1.sock"}),
+        (["-m", "{extra}", "--port={port}"], ["-m", "--port=5"], {"port": "5"}),
+        (
+            ["--dir={folder}/sub", "{port}"],
+            ["--dir=/a b/sub", "7"],
+            {"folder": "/a b", "port": "7"},
+        ),
+    ],
+)
+def test_the_stand_in_reads_its_arguments_the_way_the_launcher_built_them(
+    templates: list[str], arguments: list[str], expected: dict[str, str]
+) -> None:
+    from .stand_in import match_arguments
+
+    assert match_arguments(templates, arguments) == expected
+    assert match_arguments(["--fixed"], ["--other"]) is None
