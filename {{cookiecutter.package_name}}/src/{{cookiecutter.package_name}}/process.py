@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re
     import subprocess
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = ["LaunchError", "ProductProcess"]
 
@@ -100,16 +100,30 @@ class ProductProcess:
         import re
 
         compiled = re.compile(pattern)
+        found: list[re.Match[bytes]] = []
+
+        def reported() -> bool:
+            match = compiled.search(self._read_log())
+            found.extend([match] if match else [])
+            return match is not None
+
+        self.wait_until(reported, deadline, "did not report where it listens")
+        return found[0]
+
+    def wait_until(self, ready: Callable[[], bool], deadline: float, what: str) -> None:
+        """Return once ``ready()`` is true, asking every 1 to 5 ms.
+
+        Raises ``LaunchError`` if the product exits first, or, saying that it ``what``, at
+        ``deadline`` (a ``time.monotonic()`` value).
+        """
         pause = 0.001
-        while True:
-            found = compiled.search(self._read_log())
-            if found:
-                return found
+        while not ready():
             self.fail_if_exited()
             if time.monotonic() > deadline:
-                raise self.error("did not report where it listens before the startup timeout")
+                raise self.error(f"{what} before the startup timeout")
             time.sleep(pause)
             pause = min(pause * 2, 0.005)
+        self.fail_if_exited()
 
     def fail_if_exited(self) -> None:
         """Raise ``LaunchError`` with the exit code and output if the product has exited."""
