@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -93,6 +94,19 @@ class Plugin:
         ``-m`` is added before a module name."""
         command = [str(self.python), *(args if args[0].startswith("-") else ("-m", *args))]
         return run(command, cwd=self.root, env={**self._env(), **(environment or {})})
+
+    def passes_its_own_checks(self, minimum_passed: int = 1) -> str:
+        """Run the project's own tests (at least ``minimum_passed`` must pass, none fail), ruff
+        and mypy --strict; return the test output."""
+        output = self.run("pytest", "-p", "no:cacheprovider", "-q", "-rs")
+        passed = re.search(r"(\d+) passed", output)
+        assert passed is not None, output
+        assert int(passed.group(1)) >= minimum_passed, output
+        assert "failed" not in output, output
+        self.run("ruff", "check", "--no-cache", ".")
+        self.run("ruff", "format", "--check", "--no-cache", ".")
+        self.run("mypy", "--strict")
+        return output
 
     def script(self, name: str, *args: str) -> str:
         """Run the console script ``name`` installed in the venv."""

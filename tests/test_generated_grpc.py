@@ -3,7 +3,6 @@ checks, serves, attaches and leaves no process or socket behind."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -19,14 +18,7 @@ def grpc_plugin(install: Callable[..., Plugin]) -> Plugin:
 
 
 def test_a_grpc_bake_passes_its_own_tests_ruff_and_mypy(grpc_plugin: Plugin) -> None:
-    output = grpc_plugin.run("pytest", "-p", "no:cacheprovider", "-q", "-rs")
-    passed = re.search(r"(\d+) passed", output)
-    assert passed is not None, output
-    assert int(passed.group(1)) >= 25, output
-    assert "failed" not in output, output
-    grpc_plugin.run("ruff", "check", "--no-cache", ".")
-    grpc_plugin.run("ruff", "format", "--check", "--no-cache", ".")
-    grpc_plugin.run("mypy", "--strict")
+    grpc_plugin.passes_its_own_checks(minimum_passed=25)
 
 
 GRPC_LIFECYCLE = """

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import pytest
 from conftest import Plugin
-from test_real_grpc_product import passes_its_own_checks
 
 # An HTTP product told its port: Python's HTTP server, given the port on its command line.
 PORT_TOLD = {
@@ -26,7 +25,7 @@ def port_told(install: Callable[..., Plugin]) -> Plugin:
 
 
 def test_the_port_told_bake_passes_its_own_tests_ruff_and_mypy(port_told: Plugin) -> None:
-    passes_its_own_checks(port_told)
+    port_told.passes_its_own_checks()
 
 
 PORT_RETRY = """
