@@ -6,8 +6,10 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,36 @@ CHOICES: dict[str, list[str]] = {
     for name, value in COOKIECUTTER_JSON.items()
     if isinstance(value, list) and not name.startswith("_")
 }
+
+
+SESSION_TEMP = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Put every temporary file of the session (the bakes, their venvs and test runs,
+    cookiecutter's rendered hooks, product logs and sockets) in one folder, removed at the end.
+
+    Workers and subprocesses inherit it through ``TMPDIR`` (``TEMP`` and ``TMP`` on Windows);
+    workers get their ``basetemp`` inside it.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    folder = tempfile.mkdtemp(prefix="tt-")  # short: Unix socket paths are made inside it
+    config.stash[SESSION_TEMP] = folder
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        os.environ[name] = folder
+    tempfile.tempdir = folder
+    # Logs of the products the tests launch, never in the user's cache folder.
+    os.environ["ANSYS_LAUNCHER_LOG_DIR"] = os.path.join(folder, "logs")
+    if config.option.basetemp is None:
+        config.option.basetemp = os.path.join(folder, "basetemp")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's temporary folder."""
+    if SESSION_TEMP in config.stash:
+        shutil.rmtree(config.stash[SESSION_TEMP], ignore_errors=True)
 
 
 def load_module(relative_path: str) -> ModuleType:

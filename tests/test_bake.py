@@ -34,11 +34,13 @@ DEFAULT_FILES = {
     f"src/{PACKAGE}/launcher.py",
     f"src/{PACKAGE}/process.py",
     f"src/{PACKAGE}/py.typed",
+    f"src/{PACKAGE}/watchdog.py",
     "tests/__init__.py",
     "tests/conftest.py",
     "tests/test_cli.py",
     "tests/test_command.py",
     "tests/test_launcher.py",
+    "tests/test_lifetime.py",
     "tests/test_process.py",
     "tests/test_readme.py",
     "tests/stand_in.py",
@@ -131,7 +133,11 @@ def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> Non
     assert project["license-files"] == ["LICENSE"]
     assert project["requires-python"] == ">=3.10"
     assert project["authors"] == [{"name": "ANSYS, Inc.", "email": "pyansys.core@ansys.com"}]
-    assert project["dependencies"] == ["ansys-tools-local-product-launcher>=0.3", "requests>=2.28"]
+    assert project["dependencies"] == [
+        "ansys-tools-local-product-launcher>=0.3",
+        "platformdirs>=3.6",
+        "requests>=2.28",
+    ]
     assert project["optional-dependencies"] == {
         "test": ["pytest>=8"],
         "lint": ["mypy>=1.13", "ruff>=0.8", "types-requests"],
@@ -243,11 +249,12 @@ def test_ansys_tools_common_changes_group_imports_and_dependencies(cookies: Any)
         "ansys-tools-common>=0.4",
         "grpcio>=1.60",
         "grpcio-health-checking>=1.60",
+        "platformdirs>=3.6",
         "requests>=2.28",
     ]
     assert set(project["entry-points"]) == {"ansys.tools.common.launcher"}
     for path in result.project_path.rglob("*.py"):
-        assert "local_product_launcher" not in path.read_text(encoding="utf-8"), path
+        assert "ansys.tools.local_product_launcher" not in path.read_text(encoding="utf-8"), path
 
 
 HOSTILE_DESCRIPTION = (
@@ -313,6 +320,7 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
         "ansys-tools-common>=0.4",
         "grpcio>=1.60",
         "grpcio-health-checking>=1.60",
+        "platformdirs>=3.6",
     ]
     assert project["optional-dependencies"] == {
         "test": ["cryptography>=42", "pytest>=8"],
@@ -346,5 +354,6 @@ def test_a_field_found_in_the_ansys_installation_declares_ansys_tools_common(coo
     assert pyproject_of(result.project_path)["project"]["dependencies"] == [
         "ansys-tools-local-product-launcher>=0.3",
         "ansys-tools-common>=0.4",
+        "platformdirs>=3.6",
         "requests>=2.28",
     ]

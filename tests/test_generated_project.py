@@ -71,6 +71,7 @@ def test_the_wheel_holds_the_package_types_license_and_entry_points(distribution
         f"{PACKAGE}/launcher.py",
         f"{PACKAGE}/process.py",
         f"{PACKAGE}/py.typed",
+        f"{PACKAGE}/watchdog.py",
         f"{dist_info}/licenses/LICENSE",
     } <= names
     groups = configparser.ConfigParser(delimiters=("=",))

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ import pytest
 from ansys.tools.common.launcher import config as launcher_config
 
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }} import LauncherConfig
+from {{ cookiecutter.package_name }} import LauncherConfig, process
+from {{ cookiecutter.package_name }} import watchdog as watchdog_module
 from {{ cookiecutter.package_name }}.command import METADATA_KEY_ENV
 from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND, PRODUCT_ENV{% if cookiecutter.server_type == "grpc" %}, UDS_SERVICE{% endif %}
 
@@ -36,6 +38,8 @@ from . import stand_in as stand_in_module
 PRODUCT = "{{ cookiecutter.product_name }}"
 MODE = "{{ cookiecutter.launch_mode }}"
 STAND_IN = Path(stand_in_module.__file__)
+WATCHDOG = watchdog_module.__file__
+OWN_BASETEMP = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,11 +59,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare the ``lifecycle`` marker."""
+    """Declare the ``lifecycle`` marker; keep the tests' files in a folder removed at the end.
+
+    ``pytest --basetemp=DIR`` keeps them in ``DIR`` instead (pytest empties it first).
+    """
     config.addinivalue_line(
         "markers", "lifecycle: launches the real product with --real-product, else the stand-in"
     )
+    if config.option.basetemp is None:
+        config.option.basetemp = config.stash[OWN_BASETEMP] = tempfile.mkdtemp(prefix="pytest-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the folder of the tests' files, unless it was given with ``--basetemp``."""
+    if OWN_BASETEMP in config.stash:
+        shutil.rmtree(config.stash[OWN_BASETEMP], ignore_errors=True)
 
 
 def real_product(request: pytest.FixtureRequest) -> bool:
@@ -76,6 +92,14 @@ def launcher_config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     launcher_config._reset_config()
     yield path
     launcher_config._reset_config()
+
+
+@pytest.fixture(autouse=True)
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the logs of the products a test starts in its own folder, never the user's."""
+    path = tmp_path / "logs"
+    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(path))
+    return path
 
 
 def product_variables() -> list[str]:
@@ -191,18 +215,22 @@ def config(
 
 @pytest.fixture(autouse=True)
 def spawned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Record every process a test starts; after the test, none may be left running."""
-    processes: list[subprocess.Popen[bytes]] = []
+    """Record every product process a test starts; after the test, no process it started (the
+    products' watchdogs included) may be left running."""
+    products: list[subprocess.Popen[bytes]] = []
+    started: list[subprocess.Popen[bytes]] = []
 
     class RecordingPopen(subprocess.Popen[bytes]):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            processes.append(self)
+            started.append(self)
+            if WATCHDOG not in map(str, self.args):  # type: ignore[arg-type]
+                products.append(self)
 
     monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
-    yield processes
-    for process in processes:
-        assert process.returncode is not None, f"pid {process.pid} was left running"
+    yield products
+    for child in started:
+        assert child.returncode is not None, f"{child.args!r} was left running"
 
 
 CliRunner = Callable[..., str]

@@ -1,25 +1,38 @@
 """Run the product as a child process: output in a log file, a bounded start, a sure stop.
 
 Shared by the launchers of this package; nothing here depends on how the product is reached.
+The product never outlives the Python process that launched it: see ``watchdog.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import re
     import subprocess
     from collections.abc import Callable, Sequence
 
-__all__ = ["LaunchError", "ProductProcess"]
+from . import watchdog
+
+__all__ = ["LaunchError", "ProductProcess", "log_folder"]
 
 STOP_TIMEOUT = 5.0
 """Seconds ``stop()`` waits after asking the product to end, before it kills it."""
 LOG_LINES_IN_ERRORS = 20
 """How many of the product's last output lines an error message quotes."""
+LOG_DIR_VARIABLE = "ANSYS_LAUNCHER_LOG_DIR"
+"""Environment variable naming the folder that holds a folder of logs per product."""
+LOGS_KEPT = 20
+"""How many log files of a product each start keeps: the newest, and those of running products."""
+APP_NAME = "ansys_tools_local_product_launcher"
+"""The launcher's folder name in the user's cache folder, as in its configuration folder."""
+NAME_IN_FILES = 40
+"""Characters of a longer product name kept in file and folder names, before a short hash."""
 
 
 def child_environment(environment: dict[str, str], unset: Sequence[str]) -> dict[str, str]:
@@ -28,6 +41,109 @@ def child_environment(environment: dict[str, str], unset: Sequence[str]) -> dict
     for name in unset:
         child.pop(name, None)
     return child
+
+
+def file_stem(name: str) -> str:
+    """Return ``name``, shortened with a hash of the whole if it is too long for file names."""
+    if len(name) <= NAME_IN_FILES + 8:
+        return name
+    import hashlib
+
+    return f"{name[:NAME_IN_FILES]}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
+def log_folder(name: str) -> str:
+    """Return the folder with the log files of the product ``name``, created if needed.
+
+    It is ``$ANSYS_LAUNCHER_LOG_DIR/<name>`` when that variable is set, else ``<name>`` in
+    ``logs`` of the launcher's folder in the user's cache folder (``~/.cache`` on Linux,
+    ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows), or in the temporary folder if
+    that cannot be created.
+    """
+    configured = os.environ.get(LOG_DIR_VARIABLE)
+    if configured:
+        folder = os.path.join(os.path.abspath(os.path.expanduser(configured)), file_stem(name))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            raise LaunchError(
+                f"{LOG_DIR_VARIABLE}={configured!r} cannot hold the logs of {name}: {error}"
+            ) from error
+        return folder
+    import platformdirs
+
+    for base in (platformdirs.user_cache_dir(APP_NAME, appauthor=False), _temporary()):
+        folder = os.path.join(base, "logs", file_stem(name))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            continue
+        return folder
+    raise LaunchError(f"no folder can hold the logs of {name}; set {LOG_DIR_VARIABLE}")
+
+
+def _temporary() -> str:
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), APP_NAME)
+
+
+def _in_use(path: str) -> bool:
+    """Return whether a running product writes to the log file ``path`` (POSIX: its lock)."""
+    if sys.platform == "win32":
+        return False  # an open file cannot be removed there: remove_old_logs skips it
+    import fcntl
+
+    try:
+        with open(path, "rb") as log:
+            try:
+                fcntl.flock(log, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+    except OSError:
+        return True  # gone already, or not ours to read
+    return False
+
+
+def remove_old_logs(folder: str, keep: int) -> list[str]:
+    """Remove the log files in ``folder`` but the ``keep`` newest and those in use; return the
+    removed ones."""
+    try:
+        names = sorted((name for name in os.listdir(folder) if name.endswith(".log")), reverse=True)
+    except OSError:
+        return []
+    removed = []
+    for name in names[keep:]:
+        path = os.path.join(folder, name)
+        if _in_use(path):
+            continue
+        try:
+            os.remove(path)
+        except OSError:  # removed meanwhile, or open on Windows
+            continue
+        removed.append(path)
+    return removed
+
+
+def _new_log(name: str) -> tuple[int, str]:
+    """Create a log file for a start of ``name``; return its descriptor, locked, and path.
+
+    The names sort by the time of the start. The lock (POSIX) passes to the product with the
+    descriptor and tells ``remove_old_logs`` that the file is in use for as long as it runs.
+    """
+    import tempfile
+
+    folder = log_folder(name)
+    now = time.time()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now % 1 * 1e6):06d}"
+    prefix = f"{file_stem(name)}-{stamp}-"
+    descriptor, path = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=folder)
+    if sys.platform != "win32":
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    remove_old_logs(folder, LOGS_KEPT)
+    return descriptor, path
 
 
 class LaunchError(RuntimeError):
@@ -43,6 +159,8 @@ class ProductProcess:
         self.log_path: str | None = None
         """File with the product's output (stdout and stderr) of the last start; kept after stop."""
         self._process: subprocess.Popen[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._job: int | None = None
 
     @property
     def running(self) -> bool:
@@ -64,19 +182,21 @@ class ProductProcess:
         command: list[str],
         environment: dict[str, str] | None = None,
         unset: Sequence[str] = (),
+        cleanup: Sequence[str] = (),
     ) -> None:
         """Start ``command`` (no shell), its output going to a new log file.
 
         The product gets this process's environment with ``environment`` added and the
-        variables ``unset`` removed. Raises ``LaunchError`` if the program cannot be run; no log
-        file is left in that case.
+        variables ``unset`` removed. It runs in a process group of its own (a job object on
+        Windows), watched by ``watchdog.py``: if this process ends without ``stop()``, the
+        product and the processes it started end too, and the folders ``cleanup`` are removed.
+        Raises ``LaunchError`` if the program cannot be run; no log file is left in that case.
         """
         import subprocess
-        import tempfile
 
         if self._process is not None:
             raise LaunchError(f"{self.name} is already started (log: {self.log_path})")
-        log_fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log")
+        log_fd, self.log_path = _new_log(self.name)
         try:
             with open(log_fd, "wb") as log:
                 self._process = subprocess.Popen(
@@ -85,11 +205,15 @@ class ProductProcess:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env=child_environment(environment or {}, unset),
+                    start_new_session=sys.platform != "win32",
                 )
         except (OSError, ValueError) as error:  # ValueError: a NUL character in an argument
             os.remove(self.log_path)
             self.log_path = None
             raise LaunchError(f"{self.name} cannot be run as {command[0]!r}: {error}") from error
+        if sys.platform == "win32":
+            self._job = _kill_on_close_job(self._process.pid)
+        self._watchdog = _watch(self._process.pid, cleanup)
 
     def wait_for_output(self, pattern: bytes, deadline: float) -> re.Match[bytes]:
         """Return the first match of ``pattern`` in the product's output.
@@ -142,6 +266,7 @@ class ProductProcess:
     def stop(self, timeout: float | None = None) -> None:
         """Terminate the product, kill it after ``timeout`` seconds, and always reap it.
 
+        The signals go to the product's process group, so the processes it started end too.
         Safe to call more than once, after the product crashed and after a failed start.
         """
         import subprocess
@@ -150,20 +275,159 @@ class ProductProcess:
         if process is None:
             return
         if process.poll() is None:
-            process.terminate()
+            _signal(process, kill=False)
             try:
                 process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal(process, kill=True)
         try:
             process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             import logging
 
             logging.getLogger(__name__).warning("%s (pid %d) ignored kill", self.name, process.pid)
+        if self._job is not None:
+            _close_handle(self._job)  # ends what the product left running
+            self._job = None
+        guard, self._watchdog = self._watchdog, None
+        if guard is not None and guard.stdin is not None:
+            with contextlib.suppress(OSError):  # it has ended already
+                guard.stdin.write(watchdog.STOP)
+                guard.stdin.close()
+            try:
+                guard.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                guard.kill()
+                guard.wait()
 
     def _read_log(self) -> bytes:
         if self.log_path is None:
             return b""
         with open(self.log_path, "rb") as log:
             return log.read()
+
+
+def _watch(pid: int, cleanup: Sequence[str]) -> subprocess.Popen[bytes] | None:
+    """Start ``watchdog.py`` for the product ``pid``; it ends with this process at the latest.
+
+    It runs in a session (a process group on Windows) of its own, so a signal meant for this
+    process's terminal does not reach it.
+    """
+    import subprocess
+
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", watchdog.__file__, str(pid), *cleanup],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=sys.platform != "win32",
+            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        )
+    except OSError:
+        import logging
+
+        logging.getLogger(__name__).warning("no watchdog for pid %d: it may outlive us", pid)
+        return None
+
+
+def _signal(process: subprocess.Popen[bytes], *, kill: bool) -> None:
+    """Ask the product's process group to end (``kill``: force it), or the process on Windows."""
+    if sys.platform == "win32":
+        if kill:
+            process.kill()
+        else:
+            process.terminate()
+        return
+    import signal
+
+    with contextlib.suppress(OSError):  # the group is gone: the process has exited
+        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+
+
+def _kill_on_close_job(pid: int) -> int | None:
+    """Put the process ``pid`` in a new Windows job object that ends all its processes when its
+    last handle closes (at ``stop()``, or when this process ends); return the handle."""
+    if sys.platform != "win32":
+        return None
+    import ctypes
+    from ctypes import wintypes
+
+    class _IoCounters(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_ulonglong)
+            for name in ("reads", "writes", "others", "read_bytes", "written_bytes", "other_bytes")
+        ]
+
+    class _BasicLimits(ctypes.Structure):
+        _fields_ = [
+            ("per_process_user_time", ctypes.c_int64),
+            ("per_job_user_time", ctypes.c_int64),
+            ("limit_flags", wintypes.DWORD),
+            ("minimum_working_set", ctypes.c_size_t),
+            ("maximum_working_set", ctypes.c_size_t),
+            ("active_processes", wintypes.DWORD),
+            ("affinity", ctypes.c_size_t),
+            ("priority_class", wintypes.DWORD),
+            ("scheduling_class", wintypes.DWORD),
+        ]
+
+    class _ExtendedLimits(ctypes.Structure):
+        _fields_ = [
+            ("basic", _BasicLimits),
+            ("io", _IoCounters),
+            ("process_memory", ctypes.c_size_t),
+            ("job_memory", ctypes.c_size_t),
+            ("peak_process_memory", ctypes.c_size_t),
+            ("peak_job_memory", ctypes.c_size_t),
+        ]
+
+    kernel32 = _kernel32()
+    job = kernel32.CreateJobObjectW(None, None)
+    if not job:
+        return None
+    limits = _ExtendedLimits()
+    limits.basic.limit_flags = 0x2000  # JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+    process = kernel32.OpenProcess(0x0101, False, pid)  # PROCESS_SET_QUOTA | PROCESS_TERMINATE
+    assigned = bool(
+        process
+        and kernel32.SetInformationJobObject(
+            job, 9, ctypes.byref(limits), ctypes.sizeof(limits)
+        )  # JobObjectExtendedLimitInformation
+        and kernel32.AssignProcessToJobObject(job, process)
+    )
+    if process:
+        kernel32.CloseHandle(process)
+    if not assigned:
+        kernel32.CloseHandle(job)
+        return None
+    return int(job)
+
+
+def _close_handle(handle: int) -> None:
+    """Close a Windows handle."""
+    if sys.platform == "win32":
+        _kernel32().CloseHandle(handle)
+
+
+def _kernel32() -> Any:
+    """Return Windows' kernel32 with the signatures of the functions used here."""
+    if sys.platform != "win32":
+        raise OSError("kernel32 is a Windows library")
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateJobObjectW.argtypes = (ctypes.c_void_p, ctypes.c_wchar_p)
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.SetInformationJobObject.argtypes = (
+        wintypes.HANDLE,
+        ctypes.c_int,
+        ctypes.c_void_p,
+        wintypes.DWORD,
+    )
+    kernel32.AssignProcessToJobObject.argtypes = (wintypes.HANDLE, wintypes.HANDLE)
+    kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+    return kernel32

@@ -1,0 +1,70 @@
+"""Ends the product when the Python process that launched it ends without stopping it.
+
+``ProductProcess.start()`` runs this file as a script next to each product it starts, as
+``python -I -S watchdog.py PID [FOLDER ...]``, with a pipe on its standard input whose other end
+only the launching process holds. When the launcher stops the product, it writes ``stop`` and
+closes the pipe, and this script exits. When the launching process ends any other way (an exit
+without ``stop()``, an exception, SIGKILL, SIGTERM, SIGHUP, a crash), the operating system closes
+the pipe: the script then ends the product's process group (on POSIX: SIGTERM, then SIGKILL
+after ``GRACE`` seconds) and removes the ``FOLDER`` arguments (socket folders). On Windows the
+product also runs in a kill-on-close job object, which ends it and its processes on its own.
+
+The pipe closes with the process, not with the thread that launched the product, so a product
+launched from a thread that then ends keeps running. Only the standard library is used: the
+script runs without ``site-packages``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import time
+
+GRACE = 1.0
+"""Seconds the product has to end after SIGTERM before it is killed."""
+STOP = b"stop"
+"""What the launcher writes when it has stopped the product itself."""
+
+
+def main(arguments: list[str]) -> int:
+    """Wait until the launcher ends; end the product ``arguments[0]`` unless it was stopped."""
+    pid, folders = int(arguments[0]), arguments[1:]
+    if sys.platform != "win32":
+        # Signals meant for the launcher's terminal do not concern this script.
+        for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+    told = sys.stdin.buffer.read()
+    if told == STOP:
+        return 0
+    end(pid)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def end(pid: int) -> None:
+    """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``GRACE`` seconds."""
+    if sys.platform == "win32":
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)  # TerminateProcess; the job object ends the rest
+        return
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except OSError:
+        return  # nothing is left in the group
+    deadline = time.monotonic() + GRACE
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        try:
+            os.killpg(pid, 0)
+        except OSError:
+            return
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

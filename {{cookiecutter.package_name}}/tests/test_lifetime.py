@@ -1,0 +1,182 @@
+"""The product never outlives the Python process that launched it, and its logs stay bounded."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import {{ cookiecutter.package_name }}.launcher as launcher_module
+from {{ cookiecutter.package_name }} import LauncherConfig, process
+from {{ cookiecutter.package_name }}.process import ProductProcess
+
+from .conftest import python_command
+
+# A Python process that launches the product (from a thread that then ends) and a program that
+# starts a process of its own, prints what it started, then ends as its first argument says.
+PARENT = """
+import json, os, signal, sys, threading, time
+import {{ cookiecutter.package_name }}.launcher as launcher_module
+from {{ cookiecutter.package_name }}.process import ProductProcess
+
+ending, command, config, program = sys.argv[1], *map(json.loads, sys.argv[2:])
+launcher_module.PRODUCT_COMMAND = command  # the stand-in
+launcher = launcher_module.Launcher(config=launcher_module.LauncherConfig(**config))
+thread = threading.Thread(target=launcher.start)
+thread.start()
+thread.join()
+tree = ProductProcess("tree")
+tree.start(program)
+while b"child " not in open(tree.log_path, "rb").read():
+    time.sleep(0.01)
+child = int(open(tree.log_path, "rb").read().split(b"child ")[1].split()[0])
+folder = getattr(launcher, "_socket_folder", None)
+print(json.dumps([launcher._process.pid, tree.pid, child, folder]), flush=True)
+sys.stdin.readline()  # the test's go, or a signal meanwhile
+if ending == "exception":
+    raise RuntimeError("the launching program fails")
+"""
+TREE = (
+    "import subprocess, sys, time\n"
+    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    "print('child', child.pid, flush=True)\n"
+    "time.sleep(60)\n"
+)
+ENDINGS = ["exit", "exception"] + (
+    ["kill"] if sys.platform == "win32" else ["SIGKILL", "SIGTERM", "SIGHUP"]
+)
+
+
+def alive(pid: int) -> bool:
+    """Return whether the process ``pid`` runs (a zombie, exited but not reaped, does not)."""
+    if sys.platform == "win32":
+        listed = subprocess.run(
+            ["tasklist", "/FI", f"PID eq {pid}", "/NH", "/FO", "CSV"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return f'"{pid}"' in listed.stdout
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    state = subprocess.run(
+        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
+    )
+    return bool(state.stdout.strip()) and not state.stdout.strip().startswith("Z")
+
+
+def end(parent: subprocess.Popen[str], ending: str) -> None:
+    """End ``parent`` as ``ending`` says: on its own, or by a signal."""
+    assert parent.stdin is not None
+    if ending in ("exit", "exception"):
+        parent.stdin.write("go\n")
+    elif ending == "kill":
+        parent.kill()
+    elif ending.startswith("SIG"):
+        parent.send_signal(getattr(signal, ending))
+    parent.stdin.close()
+    parent.wait(timeout=30)
+
+
+def test_the_product_and_its_processes_end_with_the_process_that_launched_it(
+    config: LauncherConfig, tmp_path: Path
+) -> None:
+    command = launcher_module.PRODUCT_COMMAND  # type: ignore[attr-defined]  # the stand-in
+    arguments = [json.dumps(value) for value in (command, dataclasses.asdict(config))]
+    tree = json.dumps(python_command(TREE))
+    parents = {}
+    for ending in ENDINGS:
+        with open(tmp_path / f"{ending}.err", "wb") as errors:
+            parents[ending] = subprocess.Popen(
+                [sys.executable, "-c", PARENT, ending, *arguments, tree],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
+    started: dict[str, list[int]] = {}
+    folders: dict[str, str | None] = {}
+    try:
+        for ending, parent in parents.items():
+            assert parent.stdout is not None
+            report = parent.stdout.readline()
+            parent.stdout.close()
+            assert report, (tmp_path / f"{ending}.err").read_text(encoding="utf-8")
+            *pids, folders[ending] = json.loads(report)
+            started[ending] = pids
+        # The product launched from a thread that has ended still runs, as do the others.
+        assert all(alive(pid) for pids in started.values() for pid in pids)
+        began = time.monotonic()
+        for ending, parent in parents.items():
+            end(parent, ending)
+        every = [pid for pids in started.values() for pid in pids]
+        while time.monotonic() - began < 10 and (
+            any(map(alive, every))
+            or any(folder and os.path.exists(folder) for folder in folders.values())
+        ):
+            time.sleep(0.05)
+        left = {ending: [pid for pid in pids if alive(pid)] for ending, pids in started.items()}
+        assert left == {ending: [] for ending in ENDINGS}, "still running"
+        assert time.monotonic() - began < 3
+        kept = [folder for folder in folders.values() if folder and os.path.exists(folder)]
+        assert kept == [], "socket folders left behind"
+    finally:
+        for parent in parents.values():
+            parent.kill()
+            parent.wait()
+            if parent.stdin is not None:
+                parent.stdin.close()
+        for pids in started.values():
+            for pid in pids:
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL if sys.platform != "win32" else signal.SIGTERM)
+
+
+def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(tmp_path / "logs"))
+    monkeypatch.setattr(process, "LOGS_KEPT", 3)
+    running = ProductProcess("stand-in")
+    running.start(python_command("import time; time.sleep(60)"))
+    try:
+        finished = []
+        for _ in range(6):
+            product = ProductProcess("stand-in")
+            product.start(python_command("print('done')"))
+            product.stop()
+            finished.append(product.log_path)
+        folder = tmp_path / "logs" / "stand-in"
+        assert running.log_path is not None
+        assert Path(running.log_path).parent == folder
+        logs = sorted(str(path) for path in folder.iterdir())
+        assert logs == sorted([running.log_path, *map(str, finished[-3:])])
+    finally:
+        running.stop()
+
+
+def test_a_long_product_name_is_shortened_in_file_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(tmp_path))
+    name = "a-product-with-a-very-long-name-" * 8
+    product = ProductProcess(name)
+    product.start(python_command("print('done')"))
+    product.stop()
+    assert product.log_path is not None
+    log = Path(product.log_path)
+    assert log.exists()
+    assert len(log.name) < 100
+    assert len(log.parent.name) < 50
+    assert process.file_stem(name) != process.file_stem(name[:-1])
