@@ -39,6 +39,7 @@ DEFAULT_FILES = {
     "tests/conftest.py",
     "tests/test_cli.py",
     "tests/test_command.py",
+    "tests/test_config.py",
     "tests/test_launcher.py",
     "tests/test_lifetime.py",
     "tests/test_process.py",

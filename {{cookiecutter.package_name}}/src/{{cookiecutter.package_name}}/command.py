@@ -30,6 +30,7 @@ __all__ = [
     "Launch",
     "Resolved",
     "accepts_connections",
+    "check_types",
     "executable",
     "fill",
     "fill_environment",
@@ -165,6 +166,35 @@ def resolve(config: object) -> Resolved:
         resolved.values[field.name] = value
         resolved.places[field.name] = looked
     return resolved
+
+
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def check_types(config: object) -> None:
+    """Check that each field of the dataclass ``config`` holds a value of its type.
+
+    Called when the config is made, also from the configuration file, which keeps what it was
+    given. An ``int`` in a ``float`` field becomes a ``float``; any other mismatch (a ``bool`` in
+    an ``int`` field among them) raises ``TypeError`` naming the field, the value and the type.
+    """
+    for field in dataclasses.fields(config):  # type: ignore[arg-type]
+        kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+        expected = _TYPES.get(kind)
+        value = getattr(config, field.name)
+        if expected is None or type(value) is expected:
+            continue
+        if expected is float and type(value) is int:
+            try:
+                object.__setattr__(config, field.name, float(value))
+            except OverflowError:
+                pass
+            else:
+                continue
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise TypeError(
+            f"{field.name} must be {article} {kind}, not {value!r} ({type(value).__name__})"
+        )
 
 
 def _typed(field: dataclasses.Field[Any], variable: str, text: str) -> object:

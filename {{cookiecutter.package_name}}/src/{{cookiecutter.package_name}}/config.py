@@ -12,10 +12,8 @@ from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_NOPROMPT,
 {%- endif %}
 )
-{%- if config.command_metadata %}
 
-from .command import {{ config.command_metadata | join(", ") }}
-{%- endif %}
+from .command import {{ (config.command_metadata + ["check_types"]) | join(", ") }}
 
 __all__ = ["PRODUCT_COMMAND", "PRODUCT_ENV", {% if cookiecutter.server_type == "grpc" %}"UDS_SERVICE", {% endif %}"LauncherConfig"]
 
@@ -46,6 +44,10 @@ class LauncherConfig:
         },
     )
 {%- endfor %}
+
+    def __post_init__(self) -> None:
+        """Check the type of each value (an int for a float field becomes a float)."""
+        check_types(self)
 
 
 PRODUCT_COMMAND = [
