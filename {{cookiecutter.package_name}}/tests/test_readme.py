@@ -1,9 +1,16 @@
 """The examples in README.md run as written."""
 
 from __future__ import annotations
-
+{% if cookiecutter.include_connect_mode %}
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+{%- else %}
 import re
 from pathlib import Path
+{%- endif %}
 
 import pytest
 
@@ -22,7 +29,7 @@ def test_the_launch_example_runs_the_configured_product(
 ) -> None:
     cli("configure", PRODUCT, MODE, *cli_options(example_values(site)))
     monkeypatch.chdir(site)
-    (launch_example,) = [code for code in python_examples() if "launch_product" in code]
+    (launch_example,) = [code for code in python_examples() if "with launch_product" in code]
     exec(compile(launch_example, str(README), "exec"), {})
     status, url = capsys.readouterr().out.split()
 {%- if cookiecutter.server_type == "grpc" %}
@@ -31,4 +38,33 @@ def test_the_launch_example_runs_the_configured_product(
 {%- else %}
     assert status == "200"
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+{%- endif %}
+{%- if cookiecutter.include_connect_mode %}
+
+
+def test_the_connect_example_configures_without_a_terminal_when_another_mode_is_the_default(
+    site: Path, cli: CliRunner, launcher_config_path: Path
+) -> None:
+    cli("configure", PRODUCT, MODE, *cli_options(example_values(site)))
+    text = README.read_text(encoding="utf-8")
+    (configure,) = re.findall(rf"^ansys-launcher configure {PRODUCT} connect .*$", text, re.M)
+    cli(*shlex.split(configure)[1:])  # no terminal: a question would abort it
+    stored = json.loads(launcher_config_path.read_text(encoding="utf-8"))[PRODUCT]
+    assert stored["launch_mode"] == "connect"
+    assert set(stored["configs"]) == {MODE, "connect"}
+
+
+def test_the_server_to_attach_to_is_started_as_the_readme_shows(
+    site: Path, cli: CliRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli("configure", PRODUCT, MODE, *cli_options(example_values(site)))
+    (start,) = [code for code in python_examples() if "server = launch_product" in code]
+    namespace: dict[str, Any] = {}
+    exec(compile(start, str(README), "exec"), namespace)
+    server = namespace["server"]
+    try:
+        assert capsys.readouterr().out.strip() == server.urls["main"]
+        assert server.check(timeout=5)
+    finally:
+        server.stop()
 {%- endif %}

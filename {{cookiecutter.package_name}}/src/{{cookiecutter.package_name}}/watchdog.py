@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import sys
 import time
@@ -40,6 +39,8 @@ def main(arguments: list[str]) -> int:
     if told == STOP:
         return 0
     end(pid)
+    import shutil  # here: the launcher imports this module for STOP, and shutil is not cheap
+
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
