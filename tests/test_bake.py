@@ -21,7 +21,9 @@ else:
 PACKAGE = "example_httpserver_plugin"
 DEFAULT_FILES = {
     ".cookiecutter.json",
+    ".github/dependabot.yml",
     ".github/workflows/ci.yml",
+    ".github/workflows/release.yml",
     ".gitignore",
     ".pre-commit-config.yaml",
     "CHANGELOG.md",
@@ -184,6 +186,54 @@ def test_the_ci_workflow_tests_linux_and_windows_on_python_3_10_to_3_13(
     commands = [step["run"] for step in job["steps"] if "run" in step]
     assert commands[0] == 'python -m pip install ".[test,lint]"'
     assert commands[-1] == "python -m pytest"
+
+
+def check_jsonschema(schema: str, *files: Path) -> None:
+    """Validate ``files`` against one of check-jsonschema's built-in schemas (no network)."""
+    executable = Path(sys.executable).parent / "check-jsonschema"
+    run([str(executable), "--builtin-schema", schema, *map(str, files)], cwd=files[0].parent)
+
+
+@pytest.mark.parametrize("license_name", ["MIT", "Proprietary"])
+def test_the_workflows_and_dependabot_config_validate_against_their_schemas(
+    cookies: Any, license_name: str
+) -> None:
+    result = cookies.bake(extra_context={"license": license_name})
+    github = result.project_path / ".github"
+    check_jsonschema("vendor.github-workflows", *sorted((github / "workflows").glob("*.yml")))
+    check_jsonschema("vendor.dependabot", github / "dependabot.yml")
+    dependabot = yaml.safe_load((github / "dependabot.yml").read_text(encoding="utf-8"))
+    ecosystems = {update["package-ecosystem"] for update in dependabot["updates"]}
+    assert ecosystems == {"github-actions", "pip"}
+
+
+def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing(
+    default_project: Path,
+) -> None:
+    text = (default_project / ".github/workflows/release.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert workflow[True] == {"push": {"tags": ["v*"]}}  # YAML reads the key "on" as True
+    assert workflow["permissions"] == {"contents": "read"}
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    commands = "\n".join(step.get("run", "") for step in build["steps"])
+    assert "python -m build" in commands
+    assert "twine check --strict dist/*" in commands
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["steps"][-1] == {"uses": "pypa/gh-action-pypi-publish@release/v1"}
+    assert "secrets." not in text
+    assert "password" not in text
+
+
+def test_a_proprietary_project_builds_on_a_version_tag_but_publishes_nothing(
+    cookies: Any,
+) -> None:
+    result = cookies.bake(extra_context={"license": "Proprietary"})
+    release = result.project_path / ".github/workflows/release.yml"
+    workflow = yaml.safe_load(release.read_text(encoding="utf-8"))
+    assert set(workflow["jobs"]) == {"build"}
+    assert "gh-action-pypi-publish" not in release.read_text(encoding="utf-8")
 
 
 def test_the_pre_commit_config_runs_ruff_and_mypy(default_project: Path) -> None:
