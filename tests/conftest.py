@@ -19,6 +19,11 @@ from typing import Any
 import pytest
 import uv
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON: dict[str, Any] = json.loads(
     (TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")
@@ -52,6 +57,15 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["ANSYS_LAUNCHER_LOG_DIR"] = os.path.join(folder, "logs")
     if config.option.basetemp is None:
         config.option.basetemp = os.path.join(folder, "basetemp")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep a file's tests on one worker (its bakes and venvs are shared), unless they name an
+    ``xdist_group`` of their own (``--dist loadgroup``)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -120,6 +134,7 @@ class Plugin:
     root: Path
     python: Path
     config_path: Path
+    mypy_cache: Path | None = None
 
     def run(self, *args: str, environment: dict[str, str] | None = None) -> str:
         """Run the venv's ``python ARGS`` in the project folder, with ``environment`` added;
@@ -127,17 +142,23 @@ class Plugin:
         command = [str(self.python), *(args if args[0].startswith("-") else ("-m", *args))]
         return run(command, cwd=self.root, env={**self._env(), **(environment or {})})
 
-    def passes_its_own_checks(self, minimum_passed: int = 1) -> str:
+    def passes_its_own_checks(self, minimum_passed: int = 1, *, slow: bool = True) -> str:
         """Run the project's own tests (at least ``minimum_passed`` must pass, none fail), ruff
-        and mypy --strict; return the test output."""
-        output = self.run("pytest", "-p", "no:cacheprovider", "-q", "-rs")
+        and mypy --strict; return the test output.
+
+        Without ``slow``, the tests marked ``slow`` (timing, load and lifetime tests that depend
+        on ``server_type`` only) are deselected: the matrix runs them once per server type.
+        """
+        selection = [] if slow else ["-m", "not slow"]
+        output = self.run("pytest", "-p", "no:cacheprovider", "-q", "-rs", *selection)
         passed = re.search(r"(\d+) passed", output)
         assert passed is not None, output
         assert int(passed.group(1)) >= minimum_passed, output
         assert "failed" not in output, output
         self.run("ruff", "check", "--no-cache", ".")
         self.run("ruff", "format", "--check", "--no-cache", ".")
-        self.run("mypy", "--strict")
+        cache = [] if self.mypy_cache is None else ["--cache-dir", str(self.mypy_cache)]
+        self.run("mypy", "--strict", *cache)
         return output
 
     def script(self, name: str, *args: str) -> str:
@@ -182,5 +203,56 @@ def install(
             config_path = tmp_path_factory.mktemp("launcher-config") / "config.json"
             installed[key] = Plugin(result.project_path, python, config_path)
         return installed[key]
+
+    return bake_and_install
+
+
+def declared_requirements(project: Path) -> list[str]:
+    """Return what ``project`` declares it needs: its dependencies and test and lint extras."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = pyproject["project"]["optional-dependencies"]
+    return sorted({*pyproject["project"]["dependencies"], *extras["test"], *extras["lint"]})
+
+
+@pytest.fixture(scope="session")
+def install_shared(
+    cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Plugin]:
+    """Bake with the given answers and install the project into a venv shared by the bakes that
+    declare the same requirements; use the returned plugin before the next call.
+
+    The first bake of a set of requirements installs them, with compiled bytecode; the next ones
+    replace the project alone (``--no-deps``, no build isolation). The venv's mypy cache is
+    shared, so the dependencies are analysed once.
+    """
+    venvs: dict[str, tuple[Path, list[str]]] = {}
+
+    def bake_and_install(**answers: Any) -> Plugin:
+        result = cookies_session.bake(extra_context=answers)
+        assert result.exception is None, result.exception
+        project = result.project_path
+        requirements = declared_requirements(project)
+        key = json.dumps(requirements)
+        install = uv_command("pip", "install", "--quiet", "--compile-bytecode")
+        if key not in venvs:
+            venv = tmp_path_factory.mktemp("shared-venv")
+            run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+            python = venv_python(venv)
+            build = "flit_core>=3.12,<5"  # the build backend, for --no-build-isolation later
+            run([*install, "--python", str(python), build, f"{project}[test,lint]"], venv)
+            venvs[key] = (venv, [project.name])
+        else:
+            venv, installed = venvs[key]
+            python = venv_python(venv)
+            stale = [name for name in installed if name != project.name]
+            if stale:  # another project of the same requirements: only one is installed
+                run(
+                    uv_command("pip", "uninstall", "--quiet", "--python", str(python), *stale), venv
+                )
+            options = ["--no-deps", "--no-build-isolation", "--reinstall-package", project.name]
+            run([*install, *options, "--python", str(python), str(project)], venv)
+            venvs[key] = (venv, [project.name])
+        config_path = tmp_path_factory.mktemp("launcher-config") / "config.json"
+        return Plugin(project, venv_python(venv), config_path, mypy_cache=venv / "mypy-cache")
 
     return bake_and_install

@@ -1,15 +1,15 @@
-"""The baked default plugin, installed with only what it declares, passes its own checks."""
+"""The default bake's distributions, and a custom bake installed with only what it declares."""
 
 from __future__ import annotations
 
 import configparser
 import json
-import re
 import sys
 import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Plugin, run, uv_command
@@ -23,37 +23,14 @@ PACKAGE = "example_httpserver_plugin"
 
 
 @pytest.fixture(scope="module")
-def default_plugin(install: Callable[..., Plugin]) -> Plugin:
-    """The default bake, installed in a venv of its own."""
-    return install()
-
-
-def test_its_own_test_suite_passes(default_plugin: Plugin) -> None:
-    output = default_plugin.run("pytest", "-p", "no:cacheprovider", "-q")
-    passed = re.search(r"(\d+) passed", output)
-    assert passed is not None, output
-    assert int(passed.group(1)) >= 20, output
-    if sys.platform != "win32":
-        assert "skipped" not in output, output
-
-
-def test_ruff_finds_nothing_to_fix(default_plugin: Plugin) -> None:
-    default_plugin.run("ruff", "check", "--no-cache", ".")
-    default_plugin.run("ruff", "format", "--check", "--no-cache", ".")
-
-
-def test_mypy_strict_passes_against_the_typed_launcher_library(default_plugin: Plugin) -> None:
-    output = default_plugin.run("mypy", "--strict", "--cache-dir", str(default_plugin.root / ".."))
-    assert output.startswith("Success: no issues found"), output
-
-
-@pytest.fixture(scope="module")
-def distributions(default_plugin: Plugin, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the sdist and the wheel of the default bake."""
+def distributions(cookies_session: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the sdist and the wheel of the default bake (its checks run in test_matrix.py)."""
+    result = cookies_session.bake()
+    assert result.exception is None, result.exception
     out = tmp_path_factory.mktemp("dist")
     run(
         uv_command("build", "--quiet", "--sdist", "--wheel", "--out-dir", str(out)),
-        default_plugin.root,
+        result.project_path,
     )
     return out
 
@@ -142,7 +119,7 @@ def custom_plugin(install: Callable[..., Plugin]) -> Plugin:
 
 
 def test_a_custom_bake_passes_its_own_tests_ruff_and_mypy(custom_plugin: Plugin) -> None:
-    custom_plugin.passes_its_own_checks()
+    custom_plugin.passes_its_own_checks(slow=False)
 
 
 FIELDS_AS_JSON = """

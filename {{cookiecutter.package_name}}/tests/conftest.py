@@ -61,12 +61,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare the ``lifecycle`` marker; keep the tests' files in a folder removed at the end.
+    """Declare the markers; keep the tests' files in a folder removed at the end.
 
     ``pytest --basetemp=DIR`` keeps them in ``DIR`` instead (pytest empties it first).
     """
     config.addinivalue_line(
         "markers", "lifecycle: launches the real product with --real-product, else the stand-in"
+    )
+    config.addinivalue_line(
+        "markers", "slow: timing, load and lifetime tests (deselect with -m 'not slow')"
     )
     if config.option.basetemp is None:
         config.option.basetemp = config.stash[OWN_BASETEMP] = tempfile.mkdtemp(prefix="pytest-")

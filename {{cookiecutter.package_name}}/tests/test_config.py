@@ -20,7 +20,7 @@ from {{ cookiecutter.__launcher_module }} import launch_product
 from {{ cookiecutter.__launcher_module }}.interface import LauncherProtocol
 
 from {{ cookiecutter.package_name }} import LauncherConfig
-from {{ cookiecutter.package_name }}.command import check_types
+from {{ cookiecutter.package_name }}.command import METADATA_KEY_PATH, check_types
 
 from .conftest import MODE, PRODUCT, {% if floats %}CliRunner, cli_options, {% endif %}example_values
 
@@ -32,6 +32,7 @@ class Typed:
     """A config with a field of each type a config field can have."""
 
     text: str = ""
+    path: str = dataclasses.field(default="", metadata={METADATA_KEY_PATH: True})
     count: int = 0
     scale: float = 1.0
     flag: bool = False
@@ -45,10 +46,15 @@ def test_an_int_for_a_float_field_becomes_a_float() -> None:
     assert (scale, type(scale)) == (2.0, float)
 
 
+def test_a_path_for_a_path_field_becomes_a_str(tmp_path: Path) -> None:
+    assert Typed(path=tmp_path).path == str(tmp_path)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
         ("text", 1, "text must be a str, not 1 (int)"),
+        ("text", Path("a"), "text must be a str, not "),
         ("count", "2", "count must be an int, not '2' (str)"),
         ("count", True, "count must be an int, not True (bool)"),
         ("count", 2.0, "count must be an int, not 2.0 (float)"),

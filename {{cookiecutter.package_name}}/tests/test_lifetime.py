@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import LauncherConfig, process
-from {{ cookiecutter.package_name }}.process import ProductProcess
+from {{ cookiecutter.package_name }}.process import LaunchError, ProductProcess
 
 from .conftest import python_command
 
@@ -24,7 +25,7 @@ from .conftest import python_command
 PARENT = """
 import json, os, signal, sys, threading, time
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }}.process import ProductProcess
+from {{ cookiecutter.package_name }}.process import LaunchError, ProductProcess
 
 ending, command, config, program = sys.argv[1], *map(json.loads, sys.argv[2:])
 launcher_module.PRODUCT_COMMAND = command  # the stand-in
@@ -49,6 +50,7 @@ TREE = (
     "print('child', child.pid, flush=True)\n"
     "time.sleep(60)\n"
 )
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX process groups")
 ENDINGS = ["exit", "exception"] + (
     ["kill"] if sys.platform == "win32" else ["SIGKILL", "SIGTERM", "SIGHUP"]
 )
@@ -89,6 +91,7 @@ def end(parent: subprocess.Popen[str], ending: str) -> None:
     parent.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_the_product_and_its_processes_end_with_the_process_that_launched_it(
     config: LauncherConfig, tmp_path: Path
 ) -> None:
@@ -137,10 +140,11 @@ def test_the_product_and_its_processes_end_with_the_process_that_launched_it(
             parent.wait()
             if parent.stdin is not None:
                 parent.stdin.close()
-        for pids in started.values():
-            for pid in pids:
-                if alive(pid):
-                    os.kill(pid, signal.SIGKILL if sys.platform != "win32" else signal.SIGTERM)
+        for pid in (pid for pids in started.values() for pid in pids if alive(pid)):
+            if sys.platform == "win32":
+                os.kill(pid, signal.SIGTERM)
+            else:
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
@@ -180,3 +184,92 @@ def test_a_long_product_name_is_shortened_in_file_names(
     assert len(log.name) < 100
     assert len(log.parent.name) < 50
     assert process.file_stem(name) != process.file_stem(name[:-1])
+
+
+def test_the_log_of_a_product_not_yet_stopped_is_kept_for_its_error_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(process, "LOGS_KEPT", 1)
+    failing = python_command("import sys; print('cannot start: licence missing'); sys.exit(3)")
+    products = [ProductProcess("stand-in") for _ in range(3)]
+    for product in products:
+        product.start(failing)
+    deadline = time.monotonic() + 10
+    while not all(product.exited for product in products) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    another = ProductProcess("stand-in")
+    another.start(python_command("pass"))  # removes the old logs it may
+    another.stop()
+    for product in products:
+        assert "cannot start: licence missing" in str(product.error("failed"))
+        product.stop()
+
+
+@posix_only
+def test_stop_ends_what_the_product_started_also_after_the_product_itself_ended() -> None:
+    helper = (
+        "import subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print('child', child.pid, flush=True)\n"
+    )
+    product = ProductProcess("stand-in")
+    product.start(python_command(helper))
+    deadline = time.monotonic() + 10
+    while not product.exited and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert product.log_path is not None
+    child = int(Path(product.log_path).read_text(encoding="utf-8").split()[1])
+    product.stop()
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not alive(child)
+
+
+@pytest.mark.slow
+@posix_only
+def test_a_forked_child_does_not_hold_up_stop() -> None:
+    if sys.platform == "win32":  # skipped there; this tells mypy
+        return
+    product = ProductProcess("stand-in")
+    product.start(python_command("import time; time.sleep(60)"))
+    child = os.fork()
+    if child == 0:  # the child keeps whatever it inherited open for a while
+        time.sleep(1.5)
+        os._exit(0)
+    try:
+        began = time.monotonic()
+        product.stop()
+        assert time.monotonic() - began < 1
+    finally:
+        os.waitpid(child, 0)
+
+
+def test_a_log_folder_that_cannot_be_made_is_a_launch_error_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(blocker / "logs"))
+    product = ProductProcess("stand-in")
+    with pytest.raises(LaunchError, match=process.LOG_DIR_VARIABLE):
+        product.start(python_command("pass"))
+    assert not product.running
+
+
+def test_without_a_usable_cache_folder_the_logs_go_to_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platformdirs
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.delenv(process.LOG_DIR_VARIABLE)
+    monkeypatch.setattr(platformdirs, "user_cache_dir", lambda *_, **__: str(blocker / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    product = ProductProcess("stand-in")
+    product.start(python_command("pass"))
+    product.stop()
+    assert product.log_path is not None
+    assert Path(product.log_path).is_relative_to(tmp_path / "temp")

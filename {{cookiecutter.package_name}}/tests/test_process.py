@@ -46,6 +46,7 @@ def test_a_product_that_exits_during_start_up_is_reported_with_its_code_and_outp
     product.stop()
 
 
+@pytest.mark.slow
 def test_a_product_that_never_reports_fails_at_the_deadline(
     spawned: list[subprocess.Popen[bytes]],
 ) -> None:
@@ -91,6 +92,7 @@ def test_a_second_start_while_running_is_refused() -> None:
         product.stop()
 
 
+@pytest.mark.slow
 @posix_only
 def test_stop_kills_a_product_that_ignores_the_request_to_end(
     spawned: list[subprocess.Popen[bytes]],

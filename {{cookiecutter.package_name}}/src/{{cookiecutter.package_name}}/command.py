@@ -175,14 +175,19 @@ def check_types(config: object) -> None:
     """Check that each field of the dataclass ``config`` holds a value of its type.
 
     Called when the config is made, also from the configuration file, which keeps what it was
-    given. An ``int`` in a ``float`` field becomes a ``float``; any other mismatch (a ``bool`` in
-    an ``int`` field among them) raises ``TypeError`` naming the field, the value and the type.
+    given. An ``int`` in a ``float`` field becomes a ``float``, a ``pathlib.Path`` in a path field a
+    ``str``; any other mismatch (a ``bool`` in an ``int`` field among them) raises ``TypeError``
+    naming the field, the value and the type.
     """
     for field in dataclasses.fields(config):  # type: ignore[arg-type]
         kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
         expected = _TYPES.get(kind)
         value = getattr(config, field.name)
         if expected is None or type(value) is expected:
+            continue
+        path = field.metadata.get(METADATA_KEY_PATH)
+        if expected is str and path and isinstance(value, os.PathLike):
+            object.__setattr__(config, field.name, os.fspath(value))
             continue
         if expected is float and type(value) is int:
             try:

@@ -10,12 +10,14 @@ import contextlib
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+import weakref
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     import re
     import subprocess
     from collections.abc import Callable, Sequence
+    from typing import IO
 
 from . import watchdog
 
@@ -53,33 +55,25 @@ def file_stem(name: str) -> str:
 
 
 def log_folder(name: str) -> str:
-    """Return the folder with the log files of the product ``name``, created if needed.
+    """Return the folder with the log files of the product ``name``.
 
     It is ``$ANSYS_LAUNCHER_LOG_DIR/<name>`` when that variable is set, else ``<name>`` in
     ``logs`` of the launcher's folder in the user's cache folder (``~/.cache`` on Linux,
     ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows), or in the temporary folder if
-    that cannot be created.
+    no log can be written there.
     """
+    return _log_folders(name)[0]
+
+
+def _log_folders(name: str) -> list[str]:
+    """Return the folders where the logs of ``name`` may go, the preferred first."""
     configured = os.environ.get(LOG_DIR_VARIABLE)
     if configured:
-        folder = os.path.join(os.path.abspath(os.path.expanduser(configured)), file_stem(name))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as error:
-            raise LaunchError(
-                f"{LOG_DIR_VARIABLE}={configured!r} cannot hold the logs of {name}: {error}"
-            ) from error
-        return folder
+        return [os.path.join(os.path.abspath(os.path.expanduser(configured)), file_stem(name))]
     import platformdirs
 
-    for base in (platformdirs.user_cache_dir(APP_NAME, appauthor=False), _temporary()):
-        folder = os.path.join(base, "logs", file_stem(name))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError:
-            continue
-        return folder
-    raise LaunchError(f"no folder can hold the logs of {name}; set {LOG_DIR_VARIABLE}")
+    bases = [platformdirs.user_cache_dir(APP_NAME, appauthor=False), _temporary()]
+    return [os.path.join(base, "logs", file_stem(name)) for base in bases]
 
 
 def _temporary() -> str:
@@ -128,22 +122,35 @@ def remove_old_logs(folder: str, keep: int) -> list[str]:
 def _new_log(name: str) -> tuple[int, str]:
     """Create a log file for a start of ``name``; return its descriptor, locked, and path.
 
-    The names sort by the time of the start. The lock (POSIX) passes to the product with the
-    descriptor and tells ``remove_old_logs`` that the file is in use for as long as it runs.
+    The names sort by the time (UTC) of the start. The lock (POSIX) is held through the
+    launcher's descriptor until ``stop()`` and through the product's output while it runs: it
+    tells ``remove_old_logs`` that the file is in use. Raises ``LaunchError`` if no folder can
+    take the file.
     """
     import tempfile
 
-    folder = log_folder(name)
     now = time.time()
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now % 1 * 1e6):06d}"
-    prefix = f"{file_stem(name)}-{stamp}-"
-    descriptor, path = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=folder)
-    if sys.platform != "win32":
-        import fcntl
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + f"-{int(now % 1 * 1e6):06d}"
+    problems = []
+    for folder in _log_folders(name):
+        try:
+            os.makedirs(folder, exist_ok=True)
+            descriptor, path = tempfile.mkstemp(
+                prefix=f"{file_stem(name)}-{stamp}-", suffix=".log", dir=folder
+            )
+        except OSError as error:
+            problems.append(f"{folder}: {error}")
+            continue
+        if sys.platform != "win32":
+            import fcntl
 
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    remove_old_logs(folder, LOGS_KEPT)
-    return descriptor, path
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new: nobody else holds it
+        remove_old_logs(folder, LOGS_KEPT)
+        return descriptor, path
+    raise LaunchError(
+        f"no folder can take the log of {name} ({'; '.join(problems)}); set {LOG_DIR_VARIABLE}"
+        " to one that can"
+    )
 
 
 class LaunchError(RuntimeError):
@@ -161,6 +168,7 @@ class ProductProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._job: int | None = None
+        self._log: BinaryIO | None = None
 
     @property
     def running(self) -> bool:
@@ -197,23 +205,28 @@ class ProductProcess:
         if self._process is not None:
             raise LaunchError(f"{self.name} is already started (log: {self.log_path})")
         log_fd, self.log_path = _new_log(self.name)
+        self._log = open(log_fd, "wb")  # noqa: SIM115 - kept open, and locked, until stop()
+        # The watchdog runs before the product does, so that no moment is left unwatched.
+        self._watchdog = _watchdog(cleanup)
         try:
-            with open(log_fd, "wb") as log:
-                self._process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=child_environment(environment or {}, unset),
-                    start_new_session=sys.platform != "win32",
-                )
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                env=child_environment(environment or {}, unset),
+                start_new_session=sys.platform != "win32",
+            )
         except (OSError, ValueError) as error:  # ValueError: a NUL character in an argument
+            self._end_watch()
+            self._log.close()
+            self._log = None
             os.remove(self.log_path)
             self.log_path = None
             raise LaunchError(f"{self.name} cannot be run as {command[0]!r}: {error}") from error
         if sys.platform == "win32":
             self._job = _kill_on_close_job(self._process.pid)
-        self._watchdog = _watch(self._process.pid, cleanup)
+        _tell(self._watchdog, f"{self._process.pid}\n".encode())
 
     def wait_for_output(self, pattern: bytes, deadline: float) -> re.Match[bytes]:
         """Return the first match of ``pattern`` in the product's output.
@@ -276,10 +289,10 @@ class ProductProcess:
             return
         if process.poll() is None:
             _signal(process, kill=False)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
-            except subprocess.TimeoutExpired:
-                _signal(process, kill=True)
+        # What the product started may outlive it: the whole group ends here.
+        _signal(process, kill=True)
         try:
             process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -289,26 +302,41 @@ class ProductProcess:
         if self._job is not None:
             _close_handle(self._job)  # ends what the product left running
             self._job = None
+        self._end_watch()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _end_watch(self) -> None:
+        """Tell the watchdog that the product is stopped, and reap it."""
+        import subprocess
+
         guard, self._watchdog = self._watchdog, None
-        if guard is not None and guard.stdin is not None:
-            with contextlib.suppress(OSError):  # it has ended already
-                guard.stdin.write(watchdog.STOP)
+        if guard is None:
+            return
+        _tell(guard, watchdog.STOP)
+        if guard.stdin is not None:
+            with contextlib.suppress(OSError):
                 guard.stdin.close()
-            try:
-                guard.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                guard.kill()
-                guard.wait()
+        try:
+            guard.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            guard.kill()
+            guard.wait()
 
     def _read_log(self) -> bytes:
         if self.log_path is None:
             return b""
-        with open(self.log_path, "rb") as log:
-            return log.read()
+        try:
+            with open(self.log_path, "rb") as log:
+                return log.read()
+        except OSError:  # removed by hand meanwhile
+            return b""
 
 
-def _watch(pid: int, cleanup: Sequence[str]) -> subprocess.Popen[bytes] | None:
-    """Start ``watchdog.py`` for the product ``pid``; it ends with this process at the latest.
+def _watchdog(cleanup: Sequence[str]) -> subprocess.Popen[bytes] | None:
+    """Start ``watchdog.py``, which removes the folders ``cleanup`` and ends the product whose
+    pid it is then told (see ``_tell``) if this process ends without ``stop()``.
 
     It runs in a session (a process group on Windows) of its own, so a signal meant for this
     process's terminal does not reach it.
@@ -316,19 +344,45 @@ def _watch(pid: int, cleanup: Sequence[str]) -> subprocess.Popen[bytes] | None:
     import subprocess
 
     try:
-        return subprocess.Popen(
-            [sys.executable, "-I", "-S", watchdog.__file__, str(pid), *cleanup],
+        guard = subprocess.Popen(
+            [sys.executable, "-I", "-S", watchdog.__file__, *cleanup],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=sys.platform != "win32",
             creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
         )
-    except OSError:
+    except OSError as error:
         import logging
 
-        logging.getLogger(__name__).warning("no watchdog for pid %d: it may outlive us", pid)
+        logging.getLogger(__name__).warning("no watchdog (%s): the product may outlive us", error)
         return None
+    if guard.stdin is not None:
+        _PIPES.add(guard.stdin)
+    return guard
+
+
+_PIPES: weakref.WeakSet[IO[bytes]] = weakref.WeakSet()
+"""The launcher's ends of the watchdogs' pipes, closed in a child made by ``os.fork``: a pipe that
+a child kept open would hide the end of this process from its watchdog."""
+
+
+def _close_pipes_in_child() -> None:
+    for pipe in list(_PIPES):
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+if sys.platform != "win32":
+    os.register_at_fork(after_in_child=_close_pipes_in_child)
+
+
+def _tell(guard: subprocess.Popen[bytes] | None, message: bytes) -> None:
+    """Write ``message`` to the watchdog ``guard``; nothing if it has ended."""
+    if guard is not None and guard.stdin is not None:
+        with contextlib.suppress(OSError, ValueError):  # ValueError: the pipe is closed
+            guard.stdin.write(message)
+            guard.stdin.flush()
 
 
 def _signal(process: subprocess.Popen[bytes], *, kill: bool) -> None:

@@ -1,13 +1,14 @@
 """Ends the product when the Python process that launched it ends without stopping it.
 
-``ProductProcess.start()`` runs this file as a script next to each product it starts, as
-``python -I -S watchdog.py PID [FOLDER ...]``, with a pipe on its standard input whose other end
-only the launching process holds. When the launcher stops the product, it writes ``stop`` and
-closes the pipe, and this script exits. When the launching process ends any other way (an exit
-without ``stop()``, an exception, SIGKILL, SIGTERM, SIGHUP, a crash), the operating system closes
-the pipe: the script then ends the product's process group (on POSIX: SIGTERM, then SIGKILL
-after ``GRACE`` seconds) and removes the ``FOLDER`` arguments (socket folders). On Windows the
-product also runs in a kill-on-close job object, which ends it and its processes on its own.
+``ProductProcess.start()`` runs this file as a script before each product it starts, as
+``python -I -S watchdog.py [FOLDER ...]``, with a pipe on its standard input whose other end
+only the launching process holds. The launcher writes the product's pid and a newline once the
+product runs, and ``stop`` once it has stopped it; then this script exits. When the launching
+process ends any other way (an exit without ``stop()``, an exception, SIGKILL, SIGTERM, SIGHUP, a
+crash), the operating system closes the pipe: the script then ends the product's process group
+(on POSIX: SIGTERM, then SIGKILL once the product has ended or after ``GRACE`` seconds) and
+removes the ``FOLDER`` arguments (socket folders). On Windows the product also runs in a
+kill-on-close job object, which ends it and its processes on its own.
 
 The pipe closes with the process, not with the thread that launched the product, so a product
 launched from a thread that then ends keeps running. Only the standard library is used: the
@@ -23,22 +24,25 @@ import sys
 import time
 
 GRACE = 1.0
-"""Seconds the product has to end after SIGTERM before it is killed."""
+"""Seconds the product has to end after SIGTERM before its process group is killed."""
 STOP = b"stop"
 """What the launcher writes when it has stopped the product itself."""
 
 
-def main(arguments: list[str]) -> int:
-    """Wait until the launcher ends; end the product ``arguments[0]`` unless it was stopped."""
-    pid, folders = int(arguments[0]), arguments[1:]
+def main(folders: list[str]) -> int:
+    """Wait until the launcher ends; end the product and remove ``folders`` unless told ``stop``."""
     if sys.platform != "win32":
         # Signals meant for the launcher's terminal do not concern this script.
         for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
-    told = sys.stdin.buffer.read()
+    told = sys.stdin.buffer.readline().strip()
     if told == STOP:
         return 0
-    end(pid)
+    if told.isdigit():
+        # Read no more than the word: a child forked from the launcher may keep the pipe open.
+        if sys.stdin.buffer.read(len(STOP)) == STOP:
+            return 0
+        end(int(told))
     import shutil  # here: the launcher imports this module for STOP, and shutil is not cheap
 
     for folder in folders:
@@ -46,8 +50,27 @@ def main(arguments: list[str]) -> int:
     return 0
 
 
+def running(pid: int) -> bool:
+    """Return whether the process ``pid`` runs (not a zombie) or, where that cannot be read,
+    whether its process group still exists."""
+    if sys.platform == "win32":
+        return False  # not used there: the job object ends the product
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (macOS): ask the group
+        try:
+            os.killpg(pid, 0)
+        except OSError:
+            return False
+        return True
+
+
 def end(pid: int) -> None:
-    """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``GRACE`` seconds."""
+    """End the process group led by ``pid``: SIGTERM, then SIGKILL to what is left once the
+    product has ended, or after ``GRACE`` seconds."""
     if sys.platform == "win32":
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)  # TerminateProcess; the job object ends the rest
@@ -57,12 +80,8 @@ def end(pid: int) -> None:
     except OSError:
         return  # nothing is left in the group
     deadline = time.monotonic() + GRACE
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        try:
-            os.killpg(pid, 0)
-        except OSError:
-            return
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
 

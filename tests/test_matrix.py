@@ -1,0 +1,70 @@
+"""Every combination of the answers that change the code, baked, installed and checked.
+
+``server_type`` x ``launcher_library`` x ``include_connect_mode`` x ``register_fallback``: 16
+bakes. Each runs its own tests, ruff and mypy --strict. Its tests marked ``slow`` (timing, load
+and lifetime tests that depend on ``server_type`` only) run for the default answers of each
+server type, and are deselected for the others. The bakes that declare the same requirements
+share a venv and a worker.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin
+
+NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
+VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
+
+
+def default_of(name: str) -> Any:
+    """Return the default answer of ``name``: a choice's first value, or the yes/no default."""
+    value = COOKIECUTTER_JSON[name]
+    return value[0] if isinstance(value, list) else value
+
+
+def shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def combinations() -> list[Any]:
+    """One ``pytest.param`` per combination, with ids such as
+    ``server_type:grpc,launcher_library:ansys-tools-common,include_connect_mode:true,...``."""
+    params = []
+    for values in itertools.product(*(VALUES[name] for name in NAMES)):
+        answers = dict(zip(NAMES, values, strict=True))
+        slow = all(answers[name] == default_of(name) for name in NAMES[1:])
+        group = f"matrix-{answers['server_type']}-{answers['launcher_library']}"
+        params.append(
+            pytest.param(
+                answers,
+                slow,
+                id=",".join(f"{name}:{shown(value)}" for name, value in answers.items()),
+                marks=pytest.mark.xdist_group(group),
+            )
+        )
+    return params
+
+
+def test_the_matrix_covers_every_value_of_each_answer() -> None:
+    assert set(NAMES) - set(CHOICES) <= set(BOOLEANS)
+    assert len(combinations()) == 2 * 2 * 2 * 2
+
+
+@pytest.mark.parametrize(("answers", "slow"), combinations())
+def test_the_combination_passes_its_own_tests_ruff_and_mypy(
+    install_shared: Callable[..., Plugin], answers: dict[str, Any], slow: bool
+) -> None:
+    plugin = install_shared(**answers)
+    output = plugin.passes_its_own_checks(minimum_passed=30, slow=slow)
+    assert ("deselected" in output) is not slow, output
+    if answers["server_type"] == "http" and sys.platform != "win32":
+        assert "skipped" not in output, output
+    if slow:  # the generated CI type-checks on Windows too
+        assert plugin.mypy_cache is not None
+        cache = str(plugin.mypy_cache.with_name("mypy-cache-win32"))
+        plugin.run("mypy", "--strict", "--platform", "win32", "--cache-dir", cache)
