@@ -10,15 +10,18 @@ share a venv and a worker.
 from __future__ import annotations
 
 import itertools
+import shutil
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from answers import ACP_LIKE, CUSTOM, PORT_TOLD
 from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin
 
 NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
 VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
+DEFAULT_LIBRARY = CHOICES["launcher_library"][0]
 
 
 def default_of(name: str) -> Any:
@@ -48,6 +51,33 @@ def combinations() -> list[Any]:
             )
         )
     return params
+
+
+# Bakes for products like real ones, each with the answers that shape it (the tests of each
+# in its own file launch it for real). Their slow tests are those of the matrix.
+NAMED = [
+    pytest.param(
+        ACP_LIKE, 40, id="acp-like", marks=pytest.mark.xdist_group("matrix-grpc-" + DEFAULT_LIBRARY)
+    ),
+    pytest.param(
+        PORT_TOLD,
+        30,
+        id="port-told",
+        marks=pytest.mark.xdist_group("matrix-http-" + DEFAULT_LIBRARY),
+    ),
+    pytest.param(
+        CUSTOM, 30, id="custom", marks=pytest.mark.xdist_group("matrix-http-ansys-tools-common")
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "minimum_passed"), NAMED)
+def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_product_installed(
+    install_shared: Callable[..., Plugin], answers: dict[str, Any], minimum_passed: int
+) -> None:
+    assert shutil.which("acp_grpcserver") is None
+    plugin = install_shared(**answers)
+    plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
 
 
 def test_the_matrix_covers_every_value_of_each_answer() -> None:

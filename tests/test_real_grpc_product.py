@@ -1,6 +1,6 @@
 """A plugin for a gRPC product like the ACP server: told where to listen, found through an
-environment variable or an Ansys installation, given a license server; its own tests pass with no
-product installed."""
+environment variable or an Ansys installation, given a license server (its own checks, with no
+product installed, run in test_matrix.py)."""
 
 from __future__ import annotations
 
@@ -14,53 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from answers import ACP_LIKE
 from conftest import TEMPLATE, Plugin
 
 posix_only = pytest.mark.skipif(
     sys.platform == "win32", reason="the stand-in ACP server is a script, run through its shebang"
 )
-
-# A plugin for a gRPC product modelled on the ACP server that pyacp launches: found through
-# ACP_BINARY or the newest Ansys installation, told its transport and where to listen, and
-# given a license server through ANSYSLMD_LICENSE_FILE.
-ACP_FIELDS = {
-    "binary_path": {
-        "type": "path",
-        "default": "",
-        "description": "The acp_grpcserver executable.",
-        "env": "ACP_BINARY",
-        "ansys_path": "ACP/acp_grpcserver",
-    },
-    "transport": {
-        "type": "str",
-        "default": "",
-        "description": "uds, wnua, insecure or mtls; empty means uds (wnua on Windows).",
-    },
-    "certs_dir": {"type": "path", "default": "", "description": "Folder of the mTLS certificates."},
-    "license_server": {
-        "type": "str",
-        "default": "",
-        "description": "License server, such as 1055@licenses.example.com.",
-        "env": "ANSYSLMD_LICENSE_FILE",
-    },
-}
-ACP_COMMAND = [
-    "{binary_path}",
-    "--transport-mode={transport}",
-    "--uds-dir={uds_dir}",
-    "--uds-id={uds_id}",
-    "--host={host}",
-    "--port={port}",
-    "--certs-dir={certs_dir}",
-]
-ACP_LIKE = {
-    "product_name": "acp",
-    "server_type": "grpc",
-    "uds_service": "acp_grpcserver",
-    "config_fields": json.dumps(ACP_FIELDS),
-    "product_command": json.dumps(ACP_COMMAND),
-    "product_env": json.dumps({"ANSYSLMD_LICENSE_FILE": "{license_server}"}),
-}
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +36,6 @@ def acp_server(acp_like: Plugin, tmp_path: Path) -> Path:
     executable.write_text(f"#!{acp_like.python}\n{source}", encoding="utf-8")
     executable.chmod(executable.stat().st_mode | stat.S_IXUSR)
     return executable
-
-
-def test_the_acp_like_bake_passes_its_own_tests_with_no_product_installed(
-    acp_like: Plugin,
-) -> None:
-    assert shutil.which("acp_grpcserver") is None
-    acp_like.passes_its_own_checks(minimum_passed=40, slow=False)
 
 
 ACP_LIFECYCLE = r"""
