@@ -139,11 +139,11 @@ def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> Non
     assert project["dependencies"] == [
         "ansys-tools-local-product-launcher>=0.3",
         "platformdirs>=3.6",
-        "requests>=2.28",
+        "requests>=2.32.4",
     ]
     assert project["optional-dependencies"] == {
         "test": ["pytest>=8"],
-        "lint": ["mypy>=1.13", "ruff>=0.8", "types-requests"],
+        "lint": ["mypy>=1.13", "ruff>=0.9", "types-requests"],
     }
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
@@ -301,7 +301,7 @@ def test_ansys_tools_common_changes_group_imports_and_dependencies(cookies: Any)
         "grpcio>=1.60",
         "grpcio-health-checking>=1.60",
         "platformdirs>=3.6",
-        "requests>=2.28",
+        "requests>=2.32.4",
     ]
     assert set(project["entry-points"]) == {"ansys.tools.common.launcher"}
     for path in result.project_path.rglob("*.py"):
@@ -375,7 +375,7 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
     ]
     assert project["optional-dependencies"] == {
         "test": ["cryptography>=42", "pytest>=8"],
-        "lint": ["mypy>=1.13", "ruff>=0.8", "types-grpcio"],
+        "lint": ["mypy>=1.13", "ruff>=0.9", "types-grpcio"],
     }
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
@@ -406,5 +406,5 @@ def test_a_field_found_in_the_ansys_installation_declares_ansys_tools_common(coo
         "ansys-tools-local-product-launcher>=0.3",
         "ansys-tools-common>=0.4",
         "platformdirs>=3.6",
-        "requests>=2.28",
+        "requests>=2.32.4",
     ]

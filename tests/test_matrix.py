@@ -21,7 +21,6 @@ from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin
 
 NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
 VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
-DEFAULT_LIBRARY = CHOICES["launcher_library"][0]
 
 
 def default_of(name: str) -> Any:
@@ -54,20 +53,15 @@ def combinations() -> list[Any]:
 
 
 # Bakes for products like real ones, each with the answers that shape it (the tests of each
-# in its own file launch it for real). Their slow tests are those of the matrix.
+# in its own file launch it for real). Their slow tests are those of the matrix. Each is a group
+# of its own, for the balance of the workers.
 NAMED = [
-    pytest.param(
-        ACP_LIKE, 40, id="acp-like", marks=pytest.mark.xdist_group("matrix-grpc-" + DEFAULT_LIBRARY)
-    ),
-    pytest.param(
-        PORT_TOLD,
-        30,
-        id="port-told",
-        marks=pytest.mark.xdist_group("matrix-http-" + DEFAULT_LIBRARY),
-    ),
-    pytest.param(
-        CUSTOM, 30, id="custom", marks=pytest.mark.xdist_group("matrix-http-ansys-tools-common")
-    ),
+    pytest.param(answers, minimum, id=name, marks=pytest.mark.xdist_group(f"matrix-{name}"))
+    for name, answers, minimum in [
+        ("acp-like", ACP_LIKE, 40),
+        ("port-told", PORT_TOLD, 30),
+        ("custom", CUSTOM, 30),
+    ]
 ]
 
 

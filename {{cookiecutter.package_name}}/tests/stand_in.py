@@ -159,7 +159,11 @@ def serve(told: Mapping[str, str]) -> None:
     from pathlib import Path
 
     import grpc
-    from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
+    from grpc_health.v1 import (  # type: ignore[import-untyped,unused-ignore]
+        health,
+        health_pb2,
+        health_pb2_grpc,
+    )
 
     address = listen_address(told)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))

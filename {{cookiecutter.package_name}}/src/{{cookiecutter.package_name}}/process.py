@@ -408,13 +408,13 @@ def _kill_on_close_job(pid: int) -> int | None:
     from ctypes import wintypes
 
     class _IoCounters(ctypes.Structure):
-        _fields_ = [
+        _fields_ = tuple(
             (name, ctypes.c_ulonglong)
             for name in ("reads", "writes", "others", "read_bytes", "written_bytes", "other_bytes")
-        ]
+        )
 
     class _BasicLimits(ctypes.Structure):
-        _fields_ = [
+        _fields_ = (
             ("per_process_user_time", ctypes.c_int64),
             ("per_job_user_time", ctypes.c_int64),
             ("limit_flags", wintypes.DWORD),
@@ -424,17 +424,17 @@ def _kill_on_close_job(pid: int) -> int | None:
             ("affinity", ctypes.c_size_t),
             ("priority_class", wintypes.DWORD),
             ("scheduling_class", wintypes.DWORD),
-        ]
+        )
 
     class _ExtendedLimits(ctypes.Structure):
-        _fields_ = [
+        _fields_ = (
             ("basic", _BasicLimits),
             ("io", _IoCounters),
             ("process_memory", ctypes.c_size_t),
             ("job_memory", ctypes.c_size_t),
             ("peak_process_memory", ctypes.c_size_t),
             ("peak_job_memory", ctypes.c_size_t),
-        ]
+        )
 
     kernel32 = _kernel32()
     job = kernel32.CreateJobObjectW(None, None)
