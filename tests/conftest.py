@@ -259,3 +259,49 @@ def install_shared(
         return Plugin(project, venv_python(venv), config_path, mypy_cache=venv / "mypy-cache")
 
     return bake_and_install
+
+
+VERSIONS = (
+    "import importlib.metadata as m, json;"
+    " print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))"
+)
+
+
+@pytest.fixture(scope="session")
+def install_lowest(
+    cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Plugin]:
+    """Bake with the given answers and install the project into a venv of its own with the
+    lowest versions its bounds allow (``uv pip install --resolution lowest-direct``); fail unless
+    each ``>=`` bound is the version installed (a bound that no install can reach is not true)."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    def bake_and_install(**answers: Any) -> Plugin:
+        result = cookies_session.bake(extra_context=answers)
+        assert result.exception is None, result.exception
+        project = result.project_path
+        venv = tmp_path_factory.mktemp("lowest-venv")
+        run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+        python = venv_python(venv)
+        install = [
+            "pip",
+            "install",
+            "--quiet",
+            "--compile-bytecode",
+            "--resolution",
+            "lowest-direct",
+        ]
+        run(uv_command(*install, "--python", str(python), f"{project}[test,lint]"), cwd=venv)
+        installed = json.loads(run([str(python), "-c", VERSIONS], cwd=venv))
+        for requirement in map(Requirement, declared_requirements(project)):
+            bounds = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+            if bounds:
+                bound, version = Version(bounds[0]), Version(installed[requirement.name.lower()])
+                assert version.release[: len(bound.release)] == bound.release, (
+                    f"{requirement} resolved to {version}: the bound is not the lowest installable"
+                )
+        config_path = tmp_path_factory.mktemp("launcher-config") / "config.json"
+        return Plugin(project, python, config_path, mypy_cache=venv / "mypy-cache")
+
+    return bake_and_install

@@ -1,7 +1,8 @@
 """Every combination of the answers that change the code, baked, installed and checked.
 
 ``server_type`` x ``launcher_library`` x ``include_connect_mode`` x ``register_fallback``: 16
-bakes. Each runs its own tests, ruff and mypy --strict. Its tests marked ``slow`` (timing, load
+bakes. Each runs its own tests, ruff and mypy --strict; two of them (``LOWEST``) with the lowest
+versions of their dependencies that their bounds allow, which must be those bounds. Its tests marked ``slow`` (timing, load
 and lifetime tests that depend on ``server_type`` only) run for the default answers of each
 server type, and are deselected for the others. The bakes that declare the same requirements
 share a venv and a worker.
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 from answers import ACP_LIKE, CUSTOM, PORT_TOLD
-from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin
+from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin, declared_requirements
 
 NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
 VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
@@ -40,16 +41,39 @@ def combinations() -> list[Any]:
     for values in itertools.product(*(VALUES[name] for name in NAMES)):
         answers = dict(zip(NAMES, values, strict=True))
         slow = all(answers[name] == default_of(name) for name in NAMES[1:])
+        lowest = answers in LOWEST
         group = f"matrix-{answers['server_type']}-{answers['launcher_library']}"
         params.append(
             pytest.param(
                 answers,
                 slow,
+                lowest,
                 id=",".join(f"{name}:{shown(value)}" for name, value in answers.items()),
-                marks=pytest.mark.xdist_group(group),
+                marks=pytest.mark.xdist_group(
+                    f"lowest-{answers['server_type']}" if lowest else group
+                ),
             )
         )
     return params
+
+
+LIBRARY = CHOICES["launcher_library"][0]
+LOWEST = [
+    {
+        "server_type": "http",
+        "launcher_library": LIBRARY,
+        "include_connect_mode": False,
+        "register_fallback": False,
+    },
+    {
+        "server_type": "grpc",
+        "launcher_library": LIBRARY,
+        "include_connect_mode": True,
+        "register_fallback": False,
+    },
+]
+"""Combinations installed with the lowest versions their bounds allow (``lowest-direct``): an
+HTTP and a gRPC bake, which between them declare every bound the template writes."""
 
 
 # Bakes for products like real ones, each with the answers that shape it (the tests of each
@@ -79,11 +103,24 @@ def test_the_matrix_covers_every_value_of_each_answer() -> None:
     assert len(combinations()) == 2 * 2 * 2 * 2
 
 
-@pytest.mark.parametrize(("answers", "slow"), combinations())
+def test_the_lowest_combinations_declare_every_bound_of_the_matrix(cookies_session: Any) -> None:
+    def requirements(answers: dict[str, Any]) -> set[str]:
+        result = cookies_session.bake(extra_context=answers)
+        return set(declared_requirements(result.project_path))
+
+    every = [param.values[0] for param in combinations()]
+    assert set().union(*map(requirements, LOWEST)) == set().union(*map(requirements, every))
+
+
+@pytest.mark.parametrize(("answers", "slow", "lowest"), combinations())
 def test_the_combination_passes_its_own_tests_ruff_and_mypy(
-    install_shared: Callable[..., Plugin], answers: dict[str, Any], slow: bool
+    install_shared: Callable[..., Plugin],
+    install_lowest: Callable[..., Plugin],
+    answers: dict[str, Any],
+    slow: bool,
+    lowest: bool,
 ) -> None:
-    plugin = install_shared(**answers)
+    plugin = (install_lowest if lowest else install_shared)(**answers)
     output = plugin.passes_its_own_checks(minimum_passed=30, slow=slow)
     assert ("deselected" in output) is not slow, output
     if answers["server_type"] == "http" and sys.platform != "win32":

@@ -13,7 +13,7 @@ def test_ruff_finds_nothing_in_the_template_code() -> None:
 
 
 def test_mypy_strict_passes_on_hooks_filters_and_benchmark() -> None:
-    paths = ["hooks/pre_gen_project.py", "hooks/post_gen_project.py", "local_extensions.py"]
+    paths = ["hooks/pre_gen_project.py", "hooks/post_gen_project.py", "template_filters.py"]
     output = run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *paths, "bench"],
         cwd=TEMPLATE,

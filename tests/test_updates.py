@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,77 @@ def test_the_recorded_answers_regenerate_the_same_project(cookies: Any, tmp_path
     for name in files:
         if name.name != ".cookiecutter.json":
             assert (regenerated / name).read_bytes() == (project / name).read_bytes(), name
+
+
+OLDER = "6e9b9d1e31617bbc7bcf96684a06ac4ee8ebf0da"
+"""A commit of this template from before the plugins for real products, the watchdog and the
+release workflow: a project baked from it has much to catch up on."""
+USER_EDIT = '''
+
+def greeting() -> str:
+    """Added by the plugin's authors."""
+    return "hello from the authors"
+'''
+
+
+def test_a_project_from_an_older_template_commit_keeps_its_edits_and_catches_up(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "template"
+    template.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(TEMPLATE), "archive", OLDER], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(template)], input=archive, check=True)
+    commit_all(template, "Older template")
+    shutil.rmtree(template / "{{cookiecutter.package_name}}")
+    for item in TEMPLATE.iterdir():  # the current template, as it is in this working tree
+        if item.name == ".git" or item.name.startswith(".venv") or item.name.endswith("_cache"):
+            continue
+        if item.is_dir():
+            shutil.rmtree(template / item.name, ignore_errors=True)
+            shutil.copytree(
+                item, template / item.name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(item, template / item.name)
+    commit_all(template, "Current template")
+
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    out.mkdir()
+    fresh.mkdir()
+    create = [*CRUFT, "create", "--no-input", str(template)]
+    run([*create, "--checkout", "HEAD~1", "--output-dir", str(out)], cwd=out)
+    project = out / "example_httpserver_plugin"
+    commit_all(project, "Generated from the older template")
+    launcher = project / "src" / "example_httpserver_plugin" / "launcher.py"
+    launcher.write_text(launcher.read_text(encoding="utf-8") + USER_EDIT, encoding="utf-8")
+    commit_all(project, "Our own edit")
+
+    run([*CRUFT, "update", "--skip-apply-ask"], cwd=project)
+    assert "up to date" in run([*CRUFT, "check"], cwd=project)
+    assert launcher.read_text(encoding="utf-8").endswith(USER_EDIT)
+    assert not list(project.rglob("*.rej"))
+
+    # A fresh bake of the current template with the answers the project keeps (cruft keeps the
+    # answers given at creation, also where the template's defaults changed since).
+    context = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]
+    answers = {k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")}
+    run([*create, "--extra-context", json.dumps(answers), "--output-dir", str(fresh)], cwd=fresh)
+    expected = fresh / "example_httpserver_plugin"
+    files = sorted(
+        path.relative_to(expected)
+        for path in expected.rglob("*")
+        if path.is_file() and ".git" not in path.parts
+    )
+    updated = sorted(
+        path.relative_to(project)
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.parts
+    )
+    assert updated == files
+    for name in files:
+        text = (project / name).read_text(encoding="utf-8")
+        if name == launcher.relative_to(project):
+            text = text.removesuffix(USER_EDIT)
+        assert text == (expected / name).read_text(encoding="utf-8"), name

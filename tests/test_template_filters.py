@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-extensions = load_module("local_extensions.py")
+extensions = load_module("template_filters.py")
 
 TEXTS = [
     "plain",

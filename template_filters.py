@@ -4,6 +4,11 @@ Cookiecutter loads ``LauncherTemplateFilters`` through ``_extensions`` in ``cook
 Free-text answers (description, author, ...) are validated to be single printable
 lines by ``hooks/pre_gen_project.py``; these filters make any such line a valid,
 formatter-stable literal.
+
+The module's name changes whenever its filters do (it was ``local_extensions`` until the
+plugins for real products): ``cruft update`` renders a project's old template version and the
+current one in one process, and Python keeps the first module imported under a name, so the
+current template would otherwise render with the old version's filters.
 """
 
 from __future__ import annotations
