@@ -153,6 +153,11 @@ def parse_json_answer(variable: str, value: Any, kind: type) -> tuple[Any, str |
     return parsed, None
 
 
+def _article(word: str) -> str:
+    """Return the indefinite article for ``word``: "an int", "a str"."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _default_matches(kind: str, default: Any) -> bool:
     if kind == "float":
         is_number = isinstance(default, (int, float)) and not isinstance(default, bool)
@@ -189,7 +194,8 @@ def validate_field(name: Any, spec: Any) -> str | None:
         return _problem(
             f"{variable}.default",
             spec["default"],
-            f"give a {spec['type']} (JSON {_JSON_NAMES[spec['type']]}) to match the field's type",
+            f"give {_article(spec['type'])} {spec['type']} (JSON {_JSON_NAMES[spec['type']]}) to"
+            " match the field's type",
         )
     if not isinstance(spec.get("description"), str):
         return _problem(f"{variable}.description", spec.get("description"), "give one line of text")

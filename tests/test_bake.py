@@ -408,3 +408,18 @@ def test_a_field_found_in_the_ansys_installation_declares_ansys_tools_common(coo
         "platformdirs>=3.6",
         "requests>=2.32.4",
     ]
+
+
+def test_a_bake_with_no_config_fields_and_no_placeholders_is_ruff_clean(cookies: Any) -> None:
+    result = cookies.bake(
+        extra_context={
+            "config_fields": "{}",
+            "product_command": json.dumps(["{python}", "-m", "http.server", "--bind={host}", "0"]),
+        }
+    )
+    assert result.exception is None, result.exception
+    run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=result.project_path)
+    run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
+        cwd=result.project_path,
+    )

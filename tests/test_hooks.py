@@ -118,7 +118,7 @@ BAD_ANSWERS = [
     ),
     (
         {"config_fields": '{"x": {"type": "int", "default": "3", "description": "d"}}'},
-        ["config_fields['x'].default='3'", "give a int (JSON integer)"],
+        ["config_fields['x'].default='3'", "give an int (JSON integer)"],
     ),
     (
         {"config_fields": '{"x": {"type": "int", "default": true, "description": "d"}}'},

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+{%- if config.fields %}
 
 from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_DOC,
@@ -12,6 +13,7 @@ from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_NOPROMPT,
 {%- endif %}
 )
+{%- endif %}
 
 from .command import {{ (config.command_metadata + ["check_types"]) | join(", ") }}
 
