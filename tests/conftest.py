@@ -224,9 +224,11 @@ def install_shared(
     """Bake with the given answers and install the project into a venv shared by the bakes that
     declare the same requirements; use the returned plugin before the next call.
 
-    The first bake of a set of requirements installs them, with compiled bytecode; the next ones
-    replace the project alone (``--no-deps``, no build isolation). The venv's mypy cache is
-    shared, so the dependencies are analysed once.
+    The first bake of a set of requirements installs them; the next ones replace the project
+    alone (``--no-deps``, no build isolation). The venv's mypy cache is shared, so the
+    dependencies are analysed once. Bytecode is compiled on first import and cached in the venv
+    (``.ci/run`` unsets ``PYTHONDONTWRITEBYTECODE``): that compiles what the tests import, where
+    ``--compile-bytecode`` compiled every installed module and made the suite slower here.
     """
     venvs: dict[str, tuple[Path, list[str]]] = {}
 
@@ -236,7 +238,7 @@ def install_shared(
         project = result.project_path
         requirements = declared_requirements(project)
         key = json.dumps(requirements)
-        install = uv_command("pip", "install", "--quiet", "--compile-bytecode")
+        install = uv_command("pip", "install", "--quiet")
         if key not in venvs:
             venv = tmp_path_factory.mktemp("shared-venv")
             run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
@@ -284,14 +286,7 @@ def install_lowest(
         venv = tmp_path_factory.mktemp("lowest-venv")
         run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
         python = venv_python(venv)
-        install = [
-            "pip",
-            "install",
-            "--quiet",
-            "--compile-bytecode",
-            "--resolution",
-            "lowest-direct",
-        ]
+        install = ["pip", "install", "--quiet", "--resolution", "lowest-direct"]
         run(uv_command(*install, "--python", str(python), f"{project}[test,lint]"), cwd=venv)
         installed = json.loads(run([str(python), "-c", VERSIONS], cwd=venv))
         for requirement in map(Requirement, declared_requirements(project)):
