@@ -35,7 +35,7 @@ CHOICES: dict[str, list[str]] = {
 }
 
 
-SESSION_TEMP = pytest.StashKey[str]()
+SESSION_TEMP = pytest.StashKey[tuple[str, pytest.MonkeyPatch]]()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -49,12 +49,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     folder = tempfile.mkdtemp(prefix="tt-")  # short: Unix socket paths are made inside it
-    config.stash[SESSION_TEMP] = folder
+    patch = pytest.MonkeyPatch()  # undone at the end of the session
+    config.stash[SESSION_TEMP] = (folder, patch)
     for name in ("TMPDIR", "TEMP", "TMP"):
-        os.environ[name] = folder
-    tempfile.tempdir = folder
+        patch.setenv(name, folder)
+    patch.setattr(tempfile, "tempdir", folder)
     # Logs of the products the tests launch, never in the user's cache folder.
-    os.environ["ANSYS_LAUNCHER_LOG_DIR"] = os.path.join(folder, "logs")
+    patch.setenv("ANSYS_LAUNCHER_LOG_DIR", os.path.join(folder, "logs"))
     if config.option.basetemp is None:
         config.option.basetemp = os.path.join(folder, "basetemp")
 
@@ -69,9 +70,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Remove the session's temporary folder."""
+    """Remove the session's temporary folder, and point the environment where it pointed."""
     if SESSION_TEMP in config.stash:
-        shutil.rmtree(config.stash[SESSION_TEMP], ignore_errors=True)
+        folder, patch = config.stash[SESSION_TEMP]
+        patch.undo()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def load_module(relative_path: str) -> ModuleType:
