@@ -188,6 +188,13 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def new_venv(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """Create an empty venv for this Python in a new temporary folder named after ``name``."""
+    venv = tmp_path_factory.mktemp(name)
+    run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+    return venv
+
+
 @pytest.fixture(scope="session")
 def install(
     cookies_session: Any, tmp_path_factory: pytest.TempPathFactory
@@ -201,8 +208,7 @@ def install(
         if key not in installed:
             result = cookies_session.bake(extra_context=answers)
             assert result.exception is None, result.exception
-            venv = tmp_path_factory.mktemp("venv")
-            run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+            venv = new_venv(tmp_path_factory, "venv")
             python = venv_python(venv)
             requirement = f"{result.project_path}[test,lint]"
             run(uv_command("pip", "install", "--quiet", "--python", str(python), requirement), venv)
@@ -243,8 +249,7 @@ def install_shared(
         key = json.dumps(requirements)
         install = uv_command("pip", "install", "--quiet")
         if key not in venvs:
-            venv = tmp_path_factory.mktemp("shared-venv")
-            run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+            venv = new_venv(tmp_path_factory, "shared-venv")
             python = venv_python(venv)
             build = "flit_core>=3.12,<5"  # the build backend, for --no-build-isolation later
             run([*install, "--python", str(python), build, f"{project}[test,lint]"], venv)
@@ -286,8 +291,7 @@ def install_lowest(
         result = cookies_session.bake(extra_context=answers)
         assert result.exception is None, result.exception
         project = result.project_path
-        venv = tmp_path_factory.mktemp("lowest-venv")
-        run(uv_command("venv", "--quiet", "--python", sys.executable, str(venv)), cwd=venv)
+        venv = new_venv(tmp_path_factory, "lowest-venv")
         python = venv_python(venv)
         install = ["pip", "install", "--quiet", "--resolution", "lowest-direct"]
         run(uv_command(*install, "--python", str(python), f"{project}[test,lint]"), cwd=venv)

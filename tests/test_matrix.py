@@ -94,7 +94,8 @@ NAMED = [
 def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_product_installed(
     install_shared: Callable[..., Plugin], answers: dict[str, Any], minimum_passed: int
 ) -> None:
-    assert shutil.which("acp_grpcserver") is None
+    if answers is ACP_LIKE:  # its product is not installed here: the stand-in replaces it
+        assert shutil.which("acp_grpcserver") is None
     plugin = install_shared(**answers)
     plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
 

@@ -162,6 +162,7 @@ def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
             product.stop()
             finished.append(product.log_path)
         folder = tmp_path / "logs" / "stand-in"
+        assert process.log_folder("stand-in") == str(folder)
         assert running.log_path is not None
         assert Path(running.log_path).parent == folder
         logs = sorted(str(path) for path in folder.iterdir())
