@@ -25,6 +25,7 @@ else:
     import tomli as tomllib
 
 TEMPLATE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE))  # the rules and filters modules, as cookiecutter imports them
 COOKIECUTTER_JSON: dict[str, Any] = json.loads(
     (TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")
 )

@@ -52,11 +52,14 @@ DEFAULT_FILES = {
 
 def expected_files(answers: dict[str, Any]) -> set[str]:
     """Return the files a bake with ``answers`` (and defaults for the rest) must have."""
+    package = PACKAGE
     files = set(DEFAULT_FILES)
-    if answers.get("server_type") == "grpc":
-        files.add(f"src/{PACKAGE}/demo_server.py")
+    if answers.get("server_type") == "grpc":  # the gRPC default product is example_grpc
+        package = "example_grpc_plugin"
+        files = {name.replace(PACKAGE, package) for name in files}
+        files.add(f"src/{package}/demo_server.py")
     if answers.get("include_connect_mode"):
-        files |= {f"src/{PACKAGE}/connect.py", "tests/test_connect.py"}
+        files |= {f"src/{package}/connect.py", "tests/test_connect.py"}
     return files
 
 
@@ -379,9 +382,9 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
     }
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
-            "example_httpserver.direct": f"{PACKAGE}:Launcher",
-            "example_httpserver.__fallback__": f"{PACKAGE}:Launcher",
-            "example_httpserver.connect": f"{PACKAGE}.connect:ConnectLauncher",
+            "example_grpc.direct": "example_grpc_plugin:Launcher",
+            "example_grpc.__fallback__": "example_grpc_plugin:Launcher",
+            "example_grpc.connect": "example_grpc_plugin.connect:ConnectLauncher",
         }
     }
 

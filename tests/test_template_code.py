@@ -12,8 +12,8 @@ def test_ruff_finds_nothing_in_the_template_code() -> None:
     run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=TEMPLATE)
 
 
-def test_mypy_strict_passes_on_hooks_filters_and_benchmark() -> None:
-    paths = ["hooks/pre_gen_project.py", "hooks/post_gen_project.py", "template_filters.py"]
+def test_mypy_strict_passes_on_rules_filters_and_benchmark() -> None:
+    paths = ["launcher_rules.py", "launcher_filters.py"]
     output = run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *paths, "bench"],
         cwd=TEMPLATE,

@@ -6,14 +6,13 @@ import ast
 import sys
 
 import pytest
-from conftest import load_module
+
+import launcher_filters as extensions  # conftest puts the template folder on sys.path
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
-
-extensions = load_module("template_filters.py")
 
 TEXTS = [
     "plain",

@@ -1,0 +1,522 @@
+"""Jinja filters that turn template answers into literals of the language they land in, and
+the check of the answers before anything is written.
+
+Cookiecutter loads ``LauncherTemplate`` through ``_extensions`` in ``cookiecutter.json``. When
+cookiecutter renders the name of the project folder, before it creates the folder, the
+extension checks every answer with ``launcher_rules`` (so the rules hold with
+``--accept-hooks no`` too) and stops the bake with every refused answer at once, an answers
+file for ``--config-file`` and the command that re-runs the bake. Free-text answers are then
+single printable lines; the filters make any such line a valid, formatter-stable literal.
+
+The module's name changes whenever its filters do (it was ``local_extensions`` and then
+``template_filters``): ``cruft update`` renders a project's old template version and the
+current one in one process, and Python keeps the first module imported under a name, so the
+current template would otherwise render with the old version's filters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.prompt import render_variable
+from jinja2 import BytecodeCache, Environment, pass_context
+from jinja2.bccache import Bucket
+from jinja2.ext import Extension
+from jinja2.runtime import Context
+
+from launcher_rules import Problem, refused_answers, validate_answers
+
+_PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def python_string(value: str) -> str:
+    """Return ``value`` as a Python string literal, quoted the way ruff format prefers.
+
+    Double quotes unless the text holds more double than single quotes, so that
+    ``ruff format --check`` accepts the rendered file as it is.
+    """
+    text = str(value)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    escaped = "".join(_PY_ESCAPES.get(char, char) for char in text)
+    escaped = escaped.replace(quote, "\\" + quote)
+    return f"{quote}{escaped}{quote}"
+
+
+def toml_string(value: str) -> str:
+    """Return ``value`` as a TOML basic string (JSON string escapes are valid TOML; TOML also
+    wants DEL escaped)."""
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def load_json_answer(value: Any) -> Any:
+    """Return a JSON answer parsed: the command line gives text, the Python API may give objects."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def python_literal(kind: str, value: Any) -> str:
+    """Return ``value`` as a Python literal of the config field type ``kind``."""
+    if kind in ("str", "path"):
+        return python_string(value)
+    if kind == "bool":
+        return "True" if value else "False"
+    if kind == "float":
+        return repr(float(value)).replace("e+", "e")  # as ruff format writes 1e300
+    return str(int(value))
+
+
+def field_doc(spec: dict[str, Any]) -> str:
+    """Return the help text of a config field: its description, and where its value may come
+    from when it is left at its default."""
+    doc: str = spec["description"]
+    if spec.get("env"):
+        doc += f" Left at its default, the environment variable {spec['env']} supplies the value."
+    if spec.get("ansys_path"):
+        doc += f" Still empty, {spec['ansys_path']} in the newest Ansys installation is used."
+    return doc
+
+
+def launcher_config(value: Any) -> dict[str, Any]:
+    """Describe the validated ``config_fields`` answer for the templates.
+
+    Returns ``{"fields": [...], "directory": bool, "all_defaults": bool, "noprompt": bool,
+    "command_metadata": [...]}``; each field has ``name``, ``type`` (as answered), ``annotation``
+    (its Python type), ``doc`` (a Python literal of its help text), ``prompt``, ``path``, ``env``
+    and ``ansys_path`` (Python literals, or ``None``), ``default`` (a Python literal, or ``None``
+    when the field has no default), and ``description_text`` and ``default_text`` for Markdown
+    table cells. ``command_metadata`` lists the metadata keys of ``command.py`` the fields use.
+    """
+    fields = [
+        {
+            "name": name,
+            "type": spec["type"],
+            "annotation": "str" if spec["type"] == "path" else spec["type"],
+            "doc": python_string(field_doc(spec)),
+            "description_text": _table_cell(field_doc(spec)),
+            "prompt": spec.get("prompt", True),
+            "path": spec["type"] == "path",
+            "env": python_string(spec["env"]) if spec.get("env") else None,
+            "ansys_path": python_string(spec["ansys_path"]) if spec.get("ansys_path") else None,
+            "default": python_literal(spec["type"], spec["default"]) if "default" in spec else None,
+            "default_text": (
+                _table_cell(python_literal(spec["type"], spec["default"]))
+                if "default" in spec
+                else None
+            ),
+        }
+        for name, spec in load_json_answer(value).items()
+    ]
+    metadata = [
+        ("METADATA_KEY_ANSYS_PATH", any(field["ansys_path"] for field in fields)),
+        ("METADATA_KEY_ENV", any(field["env"] for field in fields)),
+        ("METADATA_KEY_PATH", any(field["path"] for field in fields)),
+    ]
+    return {
+        "fields": fields,
+        "directory": any(f["name"] == "directory" and f["annotation"] == "str" for f in fields),
+        "all_defaults": all(field["default"] is not None for field in fields),
+        "noprompt": any(not field["prompt"] for field in fields),
+        "command_metadata": [key for key, used in metadata if used],
+    }
+
+
+def _table_cell(text: str) -> str:
+    """Return ``text`` safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def command_arguments(value: Any) -> list[str]:
+    """Return the validated ``product_command`` answer as Python string literals."""
+    return [python_string(argument) for argument in load_json_answer(value)]
+
+
+def command_display(value: Any) -> str:
+    """Return the validated ``product_command`` answer as one line to read: arguments separated
+    by spaces, those with spaces or quotes in JSON quotes."""
+    return " ".join(
+        json.dumps(argument, ensure_ascii=False) if set(argument) & set(" \"'\\") else argument
+        for argument in load_json_answer(value)
+    )
+
+
+def environment_pairs(value: Any) -> list[tuple[str, str]]:
+    """Return the validated ``product_env`` answer as (name, value) pairs."""
+    return list(load_json_answer(value).items())
+
+
+def environment_items(value: Any) -> list[tuple[str, str]]:
+    """Return the validated ``product_env`` answer as pairs of Python string literals."""
+    return [
+        (python_string(name), python_string(text)) for name, text in load_json_answer(value).items()
+    ]
+
+
+# Context entries that describe this machine's bake, not the answers.
+_NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout")
+
+
+def answers_record(context: dict[str, Any]) -> str:
+    """Return the answers as Cookiecutter's replay file, without this machine's paths."""
+    answers = {key: value for key, value in sorted(context.items()) if key not in _NOT_RECORDED}
+    return json.dumps({"cookiecutter": answers}, indent=2, ensure_ascii=False)
+
+
+JSON_ANSWERS = ("config_fields", "product_command", "product_env")
+PROJECT_FOLDER = "{{cookiecutter.package_name}}"
+"""The name of the template's project folder: rendering it runs :func:`check_answers`."""
+_CHECK = "{{ launcher_checked_answers() }}"
+_TEMPLATE = Path(__file__).resolve().parent
+ANSWERS_FILE = "launcher-plugin-answers.yaml"
+_ANSWERS_MARK = "# Answers to the launcher plugin template"
+
+
+class AnswersRefused(FailedHookException):  # type: ignore[misc]  # untyped base
+    """Stops a bake whose answers break the template's rules; nothing has been written.
+
+    A :class:`~cookiecutter.exceptions.FailedHookException`, which the cookiecutter command
+    prints without a traceback before it exits with status 1. ``problems`` lists the refused
+    answers (empty when the output folder is the reason).
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def _restore_numbers(rendered: Any, given: Any) -> Any:
+    """Cookiecutter renders each string of a dict or list answer and turns its numbers into
+    text; take back the numbers that were given."""
+    if isinstance(given, dict) and isinstance(rendered, dict) and len(given) == len(rendered):
+        return {
+            key: _restore_numbers(value, original)
+            for (key, value), original in zip(rendered.items(), given.values(), strict=True)
+        }
+    if isinstance(given, list) and isinstance(rendered, list) and len(given) == len(rendered):
+        return [
+            _restore_numbers(value, original)
+            for value, original in zip(rendered, given, strict=True)
+        ]
+    number = isinstance(given, (int, float)) and not isinstance(given, bool)
+    return given if number and rendered == str(given) else rendered
+
+
+def _as_given(environment: Environment, answers: dict[str, Any], name: str, given: Any) -> Any:
+    """Return the JSON answer ``name`` with the types it was given (Python API, YAML)."""
+    value = answers[name]
+    if not isinstance(given, (dict, list)):
+        return value
+    if isinstance(given, list) and not isinstance(value, list):
+        # Cookiecutter takes a list for a choice and keeps one element: take the whole list.
+        value = [render_variable(environment, item, answers) for item in given]
+    return _restore_numbers(value, given)
+
+
+@pass_context
+def check_answers(context: Context) -> str:
+    """Check every answer before the project folder is created; stop the bake if any is refused.
+
+    Also writes JSON answers given as objects or as file names back as JSON text, so that the
+    recorded answers (replay, ``.cruft.json``) regenerate the same project. Returns ``""``.
+    """
+    answers = context.get("cookiecutter")
+    if not isinstance(answers, dict) or not all(name in answers for name in _questions()):
+        return ""  # an answer that names the folder, rendered while prompting: checked later
+    given = context.get("_cookiecutter") or {}
+    for name in JSON_ANSWERS:
+        answers[name] = _as_given(context.environment, answers, name, given.get(name))
+    problems, parsed = validate_answers(answers)
+    problems = _without_echoes(context.environment, answers, problems)
+    if problems:
+        raise AnswersRefused(_refusal(context.environment, answers, problems), problems)
+    folder = _project_folder(answers)
+    if folder is not None and folder.is_dir() and any(folder.iterdir()):
+        raise AnswersRefused(
+            f"The output folder {str(folder)!r} already exists and holds files; nothing was"
+            " changed. Bake into another --output-dir, or move the folder away."
+        )
+    for name, value in parsed.items():
+        if not isinstance(answers[name], str) or answers[name].strip()[:1] not in "[{":
+            answers[name] = json.dumps(value, ensure_ascii=False)
+    if folder is not None and _cookiecutter_command() is not None:
+        _say(next_steps(folder))
+    return ""
+
+
+def _without_echoes(
+    environment: Environment, answers: dict[str, Any], problems: list[Problem]
+) -> list[Problem]:
+    """Leave out the problems of answers derived from a refused answer, unchanged and showing
+    its value (``package_name`` from a refused ``product_name``): the new answer derives them
+    again."""
+    refused = set(refused_answers(problems))
+    echoes = set()
+    for name, default in _questions().items():
+        if name not in refused or answers[name] != _derived(environment, default, answers):
+            continue
+        sources = [other for other in refused - {name} if f"cookiecutter.{other}" in str(default)]
+        if any(str(answers[other]) in str(answers[name]) for other in sources):
+            echoes.add(name)
+    return [problem for problem in problems if problem.answer not in echoes]
+
+
+def _derived(environment: Environment, default: Any, answers: dict[str, Any]) -> Any:
+    """Return what the template answers itself for a question with the ``default``."""
+    if isinstance(default, list):
+        default = default[0]
+    try:
+        return render_variable(environment, default, answers)
+    except Exception:  # a default that cannot be derived from these answers
+        return None
+
+
+def _questions() -> dict[str, Any]:
+    """Return the template's questions and their unrendered defaults, in order."""
+    with (_TEMPLATE / "cookiecutter.json").open(encoding="utf-8") as file:
+        template = json.load(file)
+    return {name: value for name, value in template.items() if not name.startswith("_")}
+
+
+def _project_folder(answers: dict[str, Any]) -> Path | None:
+    output = answers.get("_output_dir")
+    return Path(output, answers["package_name"]) if isinstance(output, str) else None
+
+
+def next_steps(folder: Path) -> str:
+    """Return the commands that install, test and list the generated plugin."""
+    if os.name == "nt":
+        python, venv, launcher = "py", r".venv\Scripts\python", r".venv\Scripts\ansys-launcher"
+    else:
+        python, venv, launcher = "python3", ".venv/bin/python", ".venv/bin/ansys-launcher"
+    return (
+        f"Generating {folder}; then, to try the plugin:\n"
+        f"  cd {_quoted([str(folder)])}\n"
+        f"  {python} -m venv .venv\n"
+        f'  {venv} -m pip install -e ".[test,lint]"\n'
+        f"  {venv} -m pytest\n"
+        f"  {launcher} list-plugins\n"
+    )
+
+
+def _say(text: str) -> None:
+    """Print ``text``; a reader that has gone away (``| head``) does not fail the bake."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # later writes and the final flush go nowhere
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _refusal(environment: Environment, answers: dict[str, Any], problems: list[Problem]) -> str:
+    """Return the message of a refused bake, after writing the answers file it names."""
+    refused = list(refused_answers(problems))
+    lines = ["These answers are not allowed; nothing was written:"]
+    lines += [f"  - {problem.message}" for problem in problems]
+    try:
+        written = _write_answers(environment, answers, problems, refused)
+    except OSError as error:
+        lines.append(f"(The other answers could not be saved: {error}.)")
+        return "\n".join(lines)
+    command = _rerun_command(written, answers)
+    lines += [
+        f"Your other answers are saved in {written}. Run this to answer only {_listed(refused)}"
+        " again (Enter keeps the others):",
+        f"  {command}",
+        "or add the answers to that file and run the same command with --no-input.",
+    ]
+    return "\n".join(lines)
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def _changed_answers(
+    environment: Environment, answers: dict[str, Any], refused: list[str]
+) -> dict[str, Any]:
+    """Return the answers that are allowed and differ from what the template would answer
+    itself, JSON answers as JSON text. An answer derived from another (``package_name`` from
+    ``product_name``) is left out while it equals its derivation, so it follows a new answer."""
+    changed: dict[str, Any] = {}
+    for name, default in _questions().items():
+        value = answers.get(name)
+        if name in refused or value is None:
+            continue
+        if value == _derived(environment, default, answers):
+            continue
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, ensure_ascii=False)
+        changed[name] = value
+    return changed
+
+
+def _write_answers(
+    environment: Environment, answers: dict[str, Any], problems: list[Problem], refused: list[str]
+) -> Path:
+    """Write the allowed answers as a cookiecutter config file; return its path."""
+    import yaml  # cookiecutter's own dependency; imported only when a bake is refused
+
+    folder = Path(answers.get("_output_dir") or os.getcwd())
+    folder.mkdir(parents=True, exist_ok=True)  # as cookiecutter would have
+    path = folder / ANSWERS_FILE
+    number = 1
+    while path.exists() and not _ours(path):
+        number += 1
+        path = folder / ANSWERS_FILE.replace(".yaml", f"-{number}.yaml")
+    header = [
+        f"{_ANSWERS_MARK}, written when a bake refused some of them.",
+        "# Use it with: cookiecutter --config-file <this file> <template>",
+        "# Left out, to be answered again:",
+        *(f"#   {problem.message}" for problem in problems),
+    ]
+    config: dict[str, Any] = dict(_user_settings())
+    config["default_context"] = _changed_answers(environment, answers, refused)
+    body = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=2**31 - 1)
+    text = "\n".join(header) + "\n" + body
+    path.write_text(text.encode("utf-8", "backslashreplace").decode("utf-8"), encoding="utf-8")
+    return path.resolve()
+
+
+def _ours(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as file:
+            return file.readline().startswith(_ANSWERS_MARK)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _user_settings() -> dict[str, Any]:
+    """Return the cookiecutter settings of the running command's config file that are not
+    answers (clone and replay folders, abbreviations), which ``--config-file`` replaces."""
+    command = _cookiecutter_command()
+    if command is None or command.params.get("default_config"):
+        return {}
+    from cookiecutter.config import DEFAULT_CONFIG, get_user_config
+
+    config = get_user_config(config_file=command.params.get("config_file"))
+    keys = ("cookiecutters_dir", "replay_dir", "abbreviations")
+    return {key: config[key] for key in keys if config.get(key) != DEFAULT_CONFIG.get(key)}
+
+
+def _cookiecutter_command() -> Any:
+    """Return the click context of the running ``cookiecutter`` command, or None when
+    cookiecutter runs from Python or from another tool (cruft)."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    callback = getattr(context.command, "callback", None) if context else None
+    return context if getattr(callback, "__module__", "") == "cookiecutter.cli" else None
+
+
+def _rerun_command(answers_file: Path, answers: dict[str, Any]) -> str:
+    """Return the command that re-runs this bake with the answers file."""
+    context = _cookiecutter_command()
+    if context is not None:
+        options, template = _kept_options(sys.argv[1:], context.command)
+        words = [*_program(), *options]
+    else:
+        template = str(answers.get("_template", "<template>"))
+        words = ["cookiecutter"]
+        if answers.get("_checkout"):
+            words += ["--checkout", str(answers["_checkout"])]
+        if answers.get("_output_dir") and answers["_output_dir"] != os.getcwd():
+            words += ["--output-dir", str(answers["_output_dir"])]
+    return _quoted([*words, "--config-file", str(answers_file), template])
+
+
+# Options of the command that the answers file replaces, or that would keep it from asking.
+_DROPPED = {"--config-file", "--default-config", "--replay", "--replay-file", "--no-input"}
+
+
+def _kept_options(arguments: list[str], command: Any) -> tuple[list[str], str]:
+    """Split the command's arguments into the options to keep and the template; answers given
+    as ``name=value`` are dropped (they are in the answers file)."""
+    takes_value, dropped = {}, set()
+    for parameter in command.params:
+        names = [*getattr(parameter, "opts", []), *getattr(parameter, "secondary_opts", [])]
+        if not names[0].startswith("-"):
+            continue
+        for name in names:
+            takes_value[name] = not (parameter.is_flag or parameter.count)
+            if set(names) & _DROPPED:
+                dropped.add(name)
+    kept, positional = [], []
+    items = iter(arguments)
+    for item in items:
+        name = item.split("=", 1)[0]
+        if item.startswith("-") and name in takes_value:
+            value = [next(items, "")] if takes_value[name] and "=" not in item else []
+            if name not in dropped:
+                kept += [item, *value]
+        elif item.startswith("-"):
+            kept.append(item)
+        else:
+            positional.append(item)
+    return kept, positional[0] if positional else "."
+
+
+def _program() -> list[str]:
+    """Return the words that started cookiecutter, as short as they still work."""
+    if Path(sys.argv[0]).name == "__main__.py":
+        name = Path(sys.executable).name
+        found = shutil.which(name)
+        same = found and Path(found).resolve() == Path(sys.executable).resolve()
+        return [name if same else sys.executable, "-m", "cookiecutter"]
+    found = shutil.which("cookiecutter")
+    if found and Path(found).resolve() == Path(sys.argv[0]).resolve():
+        return ["cookiecutter"]
+    return [sys.argv[0]]
+
+
+def _quoted(words: list[str]) -> str:
+    return subprocess.list2cmdline(words) if os.name == "nt" else shlex.join(words)
+
+
+class _Compiled(BytecodeCache):
+    """Keeps compiled templates in memory, so that bakes in one process (tests, ``cruft
+    update``) compile each template file once. Jinja checks each source's checksum."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
+
+
+class LauncherTemplate(Extension):
+    """Adds this template's filters to cookiecutter's Jinja environment, and the check of the
+    answers to the rendering of the project folder's name."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters.update(
+            py_str=python_string,
+            toml_str=toml_string,
+            config_model=launcher_config,
+            command_literals=command_arguments,
+            environment_literals=environment_items,
+            command_text=command_display,
+            environment_text=environment_pairs,
+            replay_json=answers_record,
+        )
+        environment.globals["launcher_checked_answers"] = check_answers
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = _COMPILED
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        """Prefix the project folder's name with the check of the answers."""
+        return _CHECK + source if source == PROJECT_FOLDER else source

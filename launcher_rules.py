@@ -1,0 +1,599 @@
+"""The rules every answer to this template must follow: one definition, applied while rendering.
+
+``launcher_filters.LauncherTemplate`` calls :func:`validate_answers` when cookiecutter renders
+the project folder's name, before it creates the folder. The rules therefore hold for the
+command line, the Python API, ``--config-file``, ``--replay``, ``--accept-hooks no`` and cruft
+alike.
+
+Each rule returns :class:`Problem` entries: the question whose answer is refused, and one
+message naming the variable, the value and what is allowed. :func:`validate_answers` returns
+every problem of every answer, in question order.
+
+The module's name changes whenever its rules do: ``cruft update`` renders a project's old
+template version and the current one in one process, and Python keeps the first module
+imported under a name.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import math
+import re
+import string
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+FALLBACK_LAUNCH_MODE = "__fallback__"
+CONNECT_LAUNCH_MODE = "connect"
+_ENTRY_POINT_PART = re.compile(r"[A-Za-z0-9_-]+")
+_PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
+# Public version identifiers of PEP 440, without epochs and local parts (ASCII digits only).
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*((a|b|rc)[0-9]+)?(\.post[0-9]+)?(\.dev[0-9]+)?")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UDS_SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
+FIELD_TYPES = {"str": str, "path": str, "int": int, "float": float, "bool": bool}
+FIELD_KEYS = {"type", "default", "description", "prompt", "env", "ansys_path"}
+_JSON_NAMES = {"str": "string", "path": "string", "int": "integer", "float": "number"}
+_JSON_NAMES["bool"] = "true or false"
+# Placeholders of ``product_command`` that the launcher fills in itself, per server type.
+BUILTIN_PLACEHOLDERS = {
+    "http": {"python", "host", "port"},
+    "grpc": {"python", "host", "port", "address", "uds_dir", "uds_id"},
+}
+# Names the generated dataclass cannot take as fields, or that the placeholders use.
+RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values(), {"self", "dataclasses"})
+# Names ruff reports as ambiguous (E741): a field named so fails the generated lint step.
+AMBIGUOUS_FIELDS = {"l"}
+# Config fields the gRPC launcher reads to choose how clients reach the server, and their types.
+GRPC_FIELDS = {"transport": ("str",), "certs_dir": ("str", "path")}
+# Top-level names a plugin package must not shadow.
+_RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {"ansys", "requests", "grpc", "tests"}
+# Longest names: folders, log files and socket paths are built from them.
+NAME_LIMIT = 50
+PACKAGE_LIMIT = 60
+# An int default must fit the 64-bit integers products take.
+INT_LIMIT = 2**63
+# JSON answers may name a file instead: ``config_fields=fields.toml``.
+FILE_SUFFIXES = (".json", ".toml")
+# Values longer than this are shortened in messages.
+_SHOWN = 120
+
+
+class Problem(NamedTuple):
+    """A refused answer: ``answer`` is the question to answer again, ``message`` says why."""
+
+    answer: str
+    message: str
+
+
+class AnswerError(ValueError):
+    """Raised by :func:`load_json_answer` with the problem of an answer that cannot be read."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _braced(name: str) -> str:
+    return "{" + name + "}"
+
+
+def shown(value: object) -> str:
+    """Return ``repr(value)``, shortened when long, for a message."""
+    text = repr(value)
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[: _SHOWN - 20]}... ({len(text)} characters)"
+
+
+def _problem(answer: str, variable: str, value: object, allowed: str) -> Problem:
+    return Problem(answer, f"{variable}={shown(value)} is not allowed: {allowed}.")
+
+
+def _text_problem(answer: str, variable: str, value: object) -> Problem | None:
+    """Refuse what is not one printable line: control characters, line breaks, lone
+    surrogates, format characters such as right-to-left marks."""
+    if isinstance(value, str) and value.isprintable():
+        return None
+    return _problem(
+        answer,
+        variable,
+        value,
+        "use printable characters only (no line breaks, tabs, control or format characters,"
+        " or lone surrogates)",
+    )
+
+
+def validate_entry_point_part(variable: str, value: Any) -> list[Problem]:
+    """Check a product name or launch mode: one part of a ``<product>.<mode>`` entry point."""
+    if not isinstance(value, str) or not _ENTRY_POINT_PART.fullmatch(value):
+        allowed = (
+            "use one or more letters, digits, '_' or '-' (no dots, spaces or other characters),"
+            " because the launcher splits entry point names at the dot"
+        )
+    elif value == FALLBACK_LAUNCH_MODE:
+        allowed = f"{FALLBACK_LAUNCH_MODE!r} is reserved by the launcher"
+    elif value.startswith("-"):
+        allowed = "start with a letter, digit or '_': the CLI takes '-...' for an option"
+    elif len(value) > NAME_LIMIT:
+        allowed = f"use at most {NAME_LIMIT} characters (it has {len(value)})"
+    else:
+        return []
+    return [_problem(variable, variable, value, allowed)]
+
+
+def validate_package_name(value: Any) -> list[Problem]:
+    """Check ``package_name``: a lowercase identifier, not a keyword, not a shadowing name."""
+    if not isinstance(value, str) or not _PACKAGE.fullmatch(value):
+        allowed = (
+            "use a lowercase Python identifier: letters a-z, digits and '_', not starting"
+            " with a digit (no '-', '.' or spaces)"
+        )
+    elif keyword.iskeyword(value):
+        allowed = "it is a Python keyword; pick another name"
+    elif value in _RESERVED_PACKAGES:
+        allowed = "it would shadow an existing module of the same name; pick another name"
+    elif len(value) > PACKAGE_LIMIT:
+        allowed = f"use at most {PACKAGE_LIMIT} characters (it has {len(value)})"
+    else:
+        return []
+    return [_problem("package_name", "package_name", value, allowed)]
+
+
+def validate_text(variable: str, value: Any) -> list[Problem]:
+    """Check a free-text answer: one non-empty line of printable characters, trimmed."""
+    if isinstance(value, str) and value.strip() and value == value.strip() and value.isprintable():
+        return []
+    return [
+        _problem(
+            variable,
+            variable,
+            value,
+            "use one non-empty line of printable text, with no line breaks or tabs"
+            " and no spaces at either end (no control or format characters, no lone surrogates)",
+        )
+    ]
+
+
+def validate_author_email(value: Any) -> list[Problem]:
+    """Check ``author_email``."""
+    if isinstance(value, str) and value.isprintable() and _EMAIL.fullmatch(value):
+        return []
+    return [
+        _problem(
+            "author_email",
+            "author_email",
+            value,
+            "use an address of the form name@example.com, of printable characters",
+        )
+    ]
+
+
+def validate_version(value: Any) -> list[Problem]:
+    """Check ``version``: a public version number as in PEP 440."""
+    if isinstance(value, str) and _VERSION.fullmatch(value):
+        return []
+    return [
+        _problem(
+            "version",
+            "version",
+            value,
+            "use a version number of ASCII digits such as 0.1.0, 1.2.0rc1 or 2.0.dev3",
+        )
+    ]
+
+
+def validate_boolean(variable: str, value: Any) -> list[Problem]:
+    """Check a yes/no answer: cookiecutter turns yes/no, true/false and 1/0 into booleans."""
+    if isinstance(value, bool):
+        return []
+    return [_problem(variable, variable, value, "answer true or false (yes/no)")]
+
+
+def validate_uds_service(value: Any) -> list[Problem]:
+    """Check ``uds_service``: the start of a socket file name."""
+    if isinstance(value, str) and _UDS_SERVICE.fullmatch(value) and len(value) <= NAME_LIMIT:
+        return []
+    return [
+        _problem(
+            "uds_service",
+            "uds_service",
+            value,
+            "use letters, digits, '_', '.' and '-', starting with a letter, digit or '_', at"
+            f" most {NAME_LIMIT} characters; the socket is <uds_dir>/<uds_service>-<uds_id>.sock",
+        )
+    ]
+
+
+def load_json_answer(variable: str, value: Any, kind: type) -> Any:
+    """Return a JSON answer parsed: JSON text, the name of a JSON or TOML file holding it, or
+    (from the Python API and ``--config-file``) the object itself.
+
+    Raises :class:`AnswerError` when the answer cannot be read as ``kind``.
+    """
+    described = "a JSON list" if kind is list else "a JSON object"
+    if not isinstance(value, str):
+        parsed = value
+    elif value.strip().endswith(FILE_SUFFIXES) and value.strip()[:1] not in "[{":
+        parsed = _load_file(variable, value, described)
+    else:
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError) as error:  # also too deep, or too many digits
+            reason = f"write {described} ({str(error)[:200]})"
+            raise AnswerError(_problem(variable, variable, value, reason)) from None
+    if not isinstance(parsed, kind):
+        raise AnswerError(_problem(variable, variable, value, f"write {described}"))
+    return parsed
+
+
+def _load_file(variable: str, value: str, described: str) -> Any:
+    """Read the JSON or TOML file an answer names, relative to the current folder."""
+    path = Path(value.strip()).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = f"name a readable UTF-8 file holding {described} ({error})"
+        raise AnswerError(_problem(variable, variable, value, reason)) from None
+    try:
+        if path.suffix == ".json":
+            return json.loads(text)
+        if sys.version_info < (3, 11):
+            reason = "TOML files need Python 3.11 or later; use a JSON file"
+            raise AnswerError(_problem(variable, variable, value, reason))
+        import tomllib  # only when a TOML file is named
+
+        return tomllib.loads(text)
+    except (ValueError, RecursionError) as error:
+        reason = f"the file must hold {described} ({str(error)[:200]})"
+        raise AnswerError(_problem(variable, variable, value, reason)) from None
+
+
+def _article(word: str) -> str:
+    """Return the indefinite article for ``word``: "an int", "a str"."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _default_problem(variable: str, kind: str, default: Any) -> Problem | None:
+    number = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if kind == "int" and isinstance(default, int) and number:
+        if -INT_LIMIT <= default < INT_LIMIT:
+            return None
+        allowed = "give an int between -2**63 and 2**63 - 1"
+        return _problem("config_fields", f"{variable}.default", default, allowed)
+    if kind == "float" and number:
+        try:
+            if math.isfinite(float(default)):
+                return None
+        except OverflowError:
+            pass
+        allowed = "give a finite float (JSON number) within the float range"
+        return _problem("config_fields", f"{variable}.default", default, allowed)
+    if kind in ("str", "path") and isinstance(default, str):
+        return _text_problem("config_fields", f"{variable}.default", default)
+    if kind == "bool" and isinstance(default, bool):
+        return None
+    return _problem(
+        "config_fields",
+        f"{variable}.default",
+        default,
+        f"give {_article(kind)} {kind} (JSON {_JSON_NAMES[kind]}) to match the field's type",
+    )
+
+
+def validate_field(name: Any, spec: Any) -> Problem | None:
+    """Check one entry of ``config_fields``: its name, type, default, description and prompt."""
+    variable = f"config_fields[{shown(name)}]"
+
+    def refused(key: str, value: Any, allowed: str) -> Problem:
+        return _problem("config_fields", f"{variable}.{key}" if key else variable, value, allowed)
+
+    if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name) or keyword.iskeyword(name):
+        return _problem(
+            "config_fields",
+            "config_fields",
+            name,
+            "name each field with a lowercase Python identifier that starts with a letter"
+            " (a-z, digits and '_') and is not a keyword",
+        )
+    if name in RESERVED_FIELDS:
+        allowed = f"the field names {sorted(RESERVED_FIELDS)} are reserved"
+        return _problem("config_fields", "config_fields", name, allowed)
+    if name in AMBIGUOUS_FIELDS:
+        allowed = "ruff reports 'l' as ambiguous (E741), so the generated lint step would fail"
+        return _problem("config_fields", "config_fields", name, allowed)
+    if len(name) > NAME_LIMIT:
+        allowed = f"name each field with at most {NAME_LIMIT} characters"
+        return _problem("config_fields", "config_fields", name, allowed)
+    if not isinstance(spec, dict):
+        return refused("", spec, 'describe the field with an object such as {"type": "str"}')
+    unknown = set(spec) - FIELD_KEYS
+    if unknown:
+        return refused("", spec, f"use only the keys {sorted(FIELD_KEYS)}, not {sorted(unknown)}")
+    kind = spec.get("type")
+    if not isinstance(kind, str) or kind not in FIELD_TYPES:
+        return refused("type", kind, f"use one of {list(FIELD_TYPES)}")
+    if "default" in spec:
+        problem = _default_problem(variable, kind, spec["default"])
+        if problem:
+            return problem
+    description = spec.get("description")
+    if not isinstance(description, str):
+        return refused("description", description, "give one line of text")
+    problems = validate_text("config_fields", description)
+    if problems:
+        return refused(
+            "description",
+            description,
+            problems[0].message.split("is not allowed: ", 1)[1].rstrip("."),
+        )
+    if not isinstance(spec.get("prompt", True), bool):
+        return refused("prompt", spec["prompt"], "use true or false")
+    if spec.get("prompt") is False and "default" not in spec:
+        return refused(
+            "prompt",
+            False,
+            "a field that is not prompted for needs a default, or ansys-launcher configure"
+            " stores nothing for it",
+        )
+    if "env" in spec and not (isinstance(spec["env"], str) and _ENV_NAME.fullmatch(spec["env"])):
+        return refused(
+            "env",
+            spec["env"],
+            "name an environment variable: letters, digits and '_', not starting with a digit",
+        )
+    if "ansys_path" in spec:
+        return validate_ansys_path(variable, spec)
+    return None
+
+
+def validate_ansys_path(variable: str, spec: dict[str, Any]) -> Problem | None:
+    """Check ``ansys_path``: a relative path inside an installation, on an empty path field."""
+    value = spec["ansys_path"]
+    parts = value.split("/") if isinstance(value, str) else []
+    if (
+        not parts
+        or any(part in ("", ".", "..") or "\\" in part for part in parts)
+        or not all(part.isprintable() for part in parts)
+    ):
+        return _problem(
+            "config_fields",
+            f"{variable}.ansys_path",
+            value,
+            "give a path inside the installation folder with '/' between its parts,"
+            " such as 'ACP/acp_grpcserver' (not absolute, no '.' or '..' parts, no backslashes)",
+        )
+    if spec["type"] != "path" or spec.get("default") != "":
+        return _problem(
+            "config_fields",
+            f"{variable}.ansys_path",
+            value,
+            "the Ansys installation is looked up when the field is empty: use it on a field with"
+            ' "type": "path" and "default": ""',
+        )
+    return None
+
+
+def validate_config_fields(
+    fields: dict[str, Any], shown_as: Any, register_fallback: bool, server_type: str
+) -> list[Problem]:
+    """Check the parsed ``config_fields``; with a fallback, every field needs a default; gRPC
+    needs the fields that choose the transport. ``shown_as`` is the answer as given."""
+    problems = [problem for name, spec in fields.items() if (problem := validate_field(name, spec))]
+    if problems:
+        return problems
+    if server_type == "grpc":
+        lacking = [
+            name
+            for name, types in GRPC_FIELDS.items()
+            if fields.get(name, {}).get("type") not in types
+        ]
+        if lacking:
+            problems.append(
+                _problem(
+                    "config_fields",
+                    "config_fields",
+                    shown_as,
+                    "with server_type='grpc' the launcher chooses the transport from the fields"
+                    " transport (str) and certs_dir (str or path); add " + str(lacking),
+                )
+            )
+    missing = [name for name, spec in fields.items() if "default" not in spec]
+    if register_fallback and missing:
+        problems.append(
+            _problem(
+                "config_fields",
+                "config_fields",
+                shown_as,
+                f"the fallback launch mode (register_fallback=true) starts the product with every"
+                f" field's default, but {missing} have none; give them a default or answer"
+                " register_fallback=false",
+            )
+        )
+    return problems
+
+
+def _placeholder_problem(
+    answer: str, variable: str, text: str, allowed: list[str]
+) -> Problem | None:
+    """Check one argument or environment value: printable, with ``{name}`` placeholders."""
+    problem = _text_problem(answer, variable, text)
+    if problem:
+        return problem
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as error:
+        return _problem(
+            answer,
+            variable,
+            text,
+            "write placeholders as " + _braced("name") + ", and double a brace that is meant"
+            f" literally ({error})",
+        )
+    for _, placeholder, spec, conversion in parts:
+        if placeholder is None:
+            continue
+        if placeholder not in allowed or spec or conversion:
+            return _problem(
+                answer,
+                variable,
+                text,
+                f"the placeholder {_braced(placeholder)} names no config field; use one of"
+                f" {', '.join(_braced(name) for name in allowed)}",
+            )
+    return None
+
+
+def validate_product_command(
+    arguments: list[Any], shown_as: Any, allowed: list[str]
+) -> list[Problem]:
+    """Check the parsed ``product_command``: arguments whose placeholders name config fields."""
+    if not arguments or not all(isinstance(argument, str) and argument for argument in arguments):
+        return [
+            _problem(
+                "product_command",
+                "product_command",
+                shown_as,
+                "give a non-empty list of non-empty strings",
+            )
+        ]
+    checked = (
+        _placeholder_problem("product_command", "product_command", argument, allowed)
+        for argument in arguments
+    )
+    return [problem for problem in checked if problem]
+
+
+def validate_product_env(variables: dict[Any, Any], allowed: list[str]) -> list[Problem]:
+    """Check the parsed ``product_env``: environment variable names -> values."""
+    problems = []
+    for name, text in variables.items():
+        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+            problems.append(
+                _problem(
+                    "product_env",
+                    "product_env",
+                    name,
+                    "name each environment variable with letters, digits and '_',"
+                    " not starting with a digit",
+                )
+            )
+        elif not isinstance(text, str):
+            problems.append(
+                _problem(
+                    "product_env", f"product_env[{name!r}]", text, "give the value as a JSON string"
+                )
+            )
+        elif problem := _placeholder_problem(
+            "product_env", f"product_env[{name!r}]", text, allowed
+        ):
+            problems.append(problem)
+    return problems
+
+
+def validate_connect_mode(include_connect_mode: Any, launch_mode: Any) -> list[Problem]:
+    """Check ``include_connect_mode``: a boolean, and no clash with the launch mode's name."""
+    problems = validate_boolean("include_connect_mode", include_connect_mode)
+    if include_connect_mode is True and launch_mode == CONNECT_LAUNCH_MODE:
+        problems.append(
+            _problem(
+                "launch_mode",
+                "launch_mode",
+                launch_mode,
+                f"include_connect_mode=true registers the {CONNECT_LAUNCH_MODE!r} launch mode"
+                " itself; name the launch mode that starts the product differently",
+            )
+        )
+    return problems
+
+
+def _parsed(answers: Mapping[str, Any], name: str, kind: type, problems: list[Problem]) -> Any:
+    try:
+        return load_json_answer(name, answers[name], kind)
+    except AnswerError as error:
+        problems.append(error.problem)
+        return None
+
+
+def validate_answers(answers: Mapping[str, Any]) -> tuple[list[Problem], dict[str, Any]]:
+    """Check every answer. Return the problems, in question order, and the JSON answers
+    (``config_fields``, ``product_command``, ``product_env``) parsed, for those that parse."""
+    json_problems: list[Problem] = []
+    parsed = {
+        name: _parsed(answers, name, kind, json_problems)
+        for name, kind in (
+            ("config_fields", dict),
+            ("product_command", list),
+            ("product_env", dict),
+        )
+    }
+    server_type = answers["server_type"]
+    fields = parsed["config_fields"]
+    allowed = sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | set(fields or {}))
+    checks: list[tuple[str, Callable[[], list[Problem]]]] = [
+        (
+            "product_name",
+            lambda: validate_entry_point_part("product_name", answers["product_name"]),
+        ),
+        ("package_name", lambda: validate_package_name(answers["package_name"])),
+        ("launch_mode", lambda: validate_entry_point_part("launch_mode", answers["launch_mode"])),
+        (
+            "register_fallback",
+            lambda: validate_boolean("register_fallback", answers["register_fallback"]),
+        ),
+        (
+            "include_connect_mode",
+            lambda: validate_connect_mode(answers["include_connect_mode"], answers["launch_mode"]),
+        ),
+        (
+            "config_fields",
+            lambda: (
+                validate_config_fields(
+                    fields,
+                    answers["config_fields"],
+                    answers["register_fallback"] is True,
+                    server_type,
+                )
+                if fields is not None
+                else []
+            ),
+        ),
+        (
+            "product_command",
+            lambda: (
+                validate_product_command(
+                    parsed["product_command"], answers["product_command"], allowed
+                )
+                if parsed["product_command"] is not None
+                else []
+            ),
+        ),
+        (
+            "product_env",
+            lambda: (
+                validate_product_env(parsed["product_env"], allowed)
+                if parsed["product_env"] is not None
+                else []
+            ),
+        ),
+        ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
+        ("author_name", lambda: validate_text("author_name", answers["author_name"])),
+        ("author_email", lambda: validate_author_email(answers["author_email"])),
+        ("description", lambda: validate_text("description", answers["description"])),
+        ("version", lambda: validate_version(answers["version"])),
+    ]
+    problems: list[Problem] = []
+    for name, check in checks:
+        problems.extend(problem for problem in json_problems if problem.answer == name)
+        problems.extend(check())
+    return problems, {name: value for name, value in parsed.items() if value is not None}
+
+
+def refused_answers(problems: list[Problem]) -> Iterator[str]:
+    """Return the questions the problems refuse, once each, in order."""
+    return iter(dict.fromkeys(problem.answer for problem in problems))

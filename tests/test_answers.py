@@ -1,0 +1,577 @@
+"""The answers: every rule alone, every route to the same result, and a refused bake that
+writes nothing but the answers to try again with."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import CHOICES, TEMPLATE
+from cookiecutter.generate import generate_context
+from cookiecutter.main import cookiecutter
+from cookiecutter.prompt import prompt_for_config
+
+import launcher_rules as rules
+from launcher_filters import ANSWERS_FILE, AnswersRefused
+
+COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
+
+
+@pytest.mark.parametrize(
+    "value", ["example_httpserver", "Fluent", "mapdl-2025", "a", "my_product_2", "p" * 50]
+)
+def test_valid_product_names_pass(value: str) -> None:
+    assert rules.validate_entry_point_part("product_name", value) == []
+
+
+@pytest.mark.parametrize("value", ["example_httpserver_plugin", "_private", "pkg2", "a"])
+def test_valid_package_names_pass(value: str) -> None:
+    assert rules.validate_package_name(value) == []
+
+
+@pytest.mark.parametrize("value", ["0.1.0", "1.2.0rc1", "2.0.dev3", "1.0.post1", "3"])
+def test_valid_versions_pass(value: str) -> None:
+    assert rules.validate_version(value) == []
+
+
+def answers_for(**given: Any) -> dict[str, Any]:
+    """Return the answers cookiecutter renders with ``given`` and the template's defaults."""
+    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=given)
+    return dict(prompt_for_config(context, no_input=True))
+
+
+@pytest.mark.parametrize("server_type", CHOICES["server_type"])
+def test_the_default_answers_pass(server_type: str) -> None:
+    problems, parsed = rules.validate_answers(answers_for(server_type=server_type))
+    assert problems == []
+    assert set(parsed) == {"config_fields", "product_command", "product_env"}
+
+
+def test_a_grpc_bake_has_a_grpc_product_name_by_default() -> None:
+    answers = answers_for(server_type="grpc")
+    assert answers["product_name"] == "example_grpc"
+    assert answers["package_name"] == "example_grpc_plugin"
+    assert answers_for()["product_name"] == "example_httpserver"
+
+
+def test_a_command_and_environment_with_every_grpc_placeholder_pass() -> None:
+    answers = answers_for(
+        server_type="grpc",
+        config_fields=(
+            '{"transport": {"type": "str", "default": "", "description": "d"},'
+            ' "certs_dir": {"type": "path", "default": "", "description": "d", "env": "CERTS"},'
+            ' "binary": {"type": "path", "default": "", "description": "d", "ansys_path": "A/b"}}'
+        ),
+        product_command=(
+            '["{binary}", "--mode={transport}", "--dir={uds_dir}", "--id={uds_id}",'
+            ' "--at={address}", "--host={host}", "--port={port}", "--certs={certs_dir}",'
+            ' "--python={python}"]'
+        ),
+        product_env='{"PORT": "{port}", "FIXED": ""}',
+    )
+    assert rules.validate_answers(answers)[0] == []
+
+
+GRPC_FIELDS_WITH_INT_CERTS = (
+    '{"transport": {"type": "str", "default": "", "description": "d"},'
+    ' "certs_dir": {"type": "int", "default": 0, "description": "d"}}'
+)
+# (answers, words the message must contain)
+BAD_ANSWERS = [
+    ({"product_name": "my.product"}, ["product_name='my.product'", "no dots"]),
+    ({"product_name": "my product"}, ["product_name='my product'", "spaces"]),
+    ({"product_name": ""}, ["product_name=''", "one or more letters"]),
+    ({"product_name": "prod/uct", "package_name": "product"}, ["product_name='prod/uct'"]),
+    ({"package_name": "class"}, ["package_name='class'", "keyword"]),
+    ({"package_name": "2fast"}, ["package_name='2fast'", "not starting with a digit"]),
+    ({"package_name": "my-plugin"}, ["package_name='my-plugin'", "no '-'"]),
+    ({"package_name": "MyPlugin"}, ["package_name='MyPlugin'", "lowercase"]),
+    ({"package_name": "json"}, ["package_name='json'", "shadow"]),
+    ({"launch_mode": "__fallback__"}, ["launch_mode='__fallback__'", "reserved"]),
+    ({"launch_mode": "a.b"}, ["launch_mode='a.b'", "no dots"]),
+    ({"launch_mode": "-local"}, ["launch_mode='-local'", "takes '-...' for an option"]),
+    (
+        {"product_name": "-fluent", "package_name": "fluent_plugin"},
+        ["product_name='-fluent'", "start with a letter, digit or '_'"],
+    ),
+    ({"launch_mode": "direct mode"}, ["launch_mode='direct mode'", "spaces"]),
+    ({"config_fields": "{not json"}, ["config_fields='{not json'", "write a JSON object"]),
+    ({"config_fields": '["directory"]'}, ["config_fields='[\"directory\"]'", "JSON object"]),
+    (
+        {"config_fields": '{"my-field": {"type": "str", "description": "d"}}'},
+        ["config_fields='my-field'", "Python identifier"],
+    ),
+    (
+        {"config_fields": '{"Directory": {"type": "str", "description": "d"}}'},
+        ["config_fields='Directory'", "lowercase"],
+    ),
+    (
+        {"config_fields": '{"self": {"type": "str", "description": "d"}}'},
+        ["config_fields='self'", "reserved"],
+    ),
+    (
+        {"config_fields": '{"class": {"type": "str", "description": "d"}}'},
+        ["config_fields='class'", "not a keyword"],
+    ),
+    (
+        {"config_fields": '{"python": {"type": "str", "description": "d"}}'},
+        ["config_fields='python'", "reserved"],
+    ),
+    ({"config_fields": '{"x": "str"}'}, ["config_fields['x']='str'", '{"type": "str"}']),
+    (
+        {"config_fields": '{"x": {"type": "list", "description": "d"}}'},
+        ["config_fields['x'].type='list'", "['str', 'path', 'int', 'float', 'bool']"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "int", "default": "3", "description": "d"}}'},
+        ["config_fields['x'].default='3'", "give an int (JSON integer)"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "int", "default": true, "description": "d"}}'},
+        ["config_fields['x'].default=True", "JSON integer"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "float", "default": NaN, "description": "d"}}'},
+        ["config_fields['x'].default=nan", "JSON number"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "bool", "default": "yes", "description": "d"}}'},
+        ["config_fields['x'].default='yes'", "true or false"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "str", "defualt": "", "description": "d"}}'},
+        ["config_fields['x']=", "not ['defualt']"],
+    ),
+    ({"config_fields": '{"x": {"type": "str"}}'}, ["config_fields['x'].description=None"]),
+    (
+        {"config_fields": '{"x": {"type": "str", "description": "d", "prompt": "no"}}'},
+        ["config_fields['x'].prompt='no'", "true or false"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "int", "description": "d"}}'},
+        ["register_fallback=true", "['x'] have none"],
+    ),
+    ({"product_command": "python -m http.server"}, ["product_command=", "JSON list"]),
+    ({"product_command": "[]"}, ["product_command='[]'", "non-empty list"]),
+    ({"product_command": '["{python}", 8080]'}, ["product_command=", "non-empty strings"]),
+    (
+        {"product_command": '["{python}", "--dir={folder}"]'},
+        ["product_command='--dir={folder}'", "{folder} names no config field", "{directory}"],
+    ),
+    (
+        {"product_command": '["{python}", "{directory!r}"]'},
+        ["product_command='{directory!r}'", "names no config field"],
+    ),
+    (
+        {"product_command": '["{python", "-m", "http.server"]'},
+        ["product_command='{python'", "double a brace"],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": '{"transport": {"type": "str", "description": "d"}}',
+        },
+        ["server_type='grpc'", "add ['certs_dir']"],
+    ),
+    (
+        {"server_type": "grpc", "product_command": '["{python}", "--listen={addr}"]'},
+        ["{addr} names no config field", "{address}"],
+    ),
+    (
+        {"product_command": '["{python}", "--listen={address}"]'},
+        ["{address} names no config field"],
+    ),
+    (
+        {"include_connect_mode": True, "launch_mode": "connect"},
+        ["launch_mode='connect'", "registers the 'connect' launch mode"],
+    ),
+    (
+        {"config_fields": '{"port": {"type": "int", "default": 1, "description": "d"}}'},
+        ["config_fields='port'", "reserved"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "str", "description": "d", "env": "1BAD"}}'},
+        ["config_fields['x'].env='1BAD'", "name an environment variable"],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "str", "default": "", "description": "d",'
+            ' "ansys_path": "ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='ACP/x'", '"type": "path"'],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "/opt", "description": "d",'
+            ' "ansys_path": "ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='ACP/x'", '"default": ""'],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "", "description": "d",'
+            ' "ansys_path": "/opt/ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='/opt/ACP/x'", "not absolute"],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "", "description": "d",'
+            ' "ansys_path": "ACP/../x"}}'
+        },
+        ["config_fields['x'].ansys_path='ACP/../x'", "no '.' or '..' parts"],
+    ),
+    (
+        {"server_type": "grpc", "config_fields": GRPC_FIELDS_WITH_INT_CERTS},
+        ["config_fields=", "certs_dir (str or path)"],
+    ),
+    (
+        {"product_command": '["{python}", "--socket={uds_dir}"]'},
+        ["product_command='--socket={uds_dir}'", "names no config field", "{port}"],
+    ),
+    ({"product_env": '["LICENSE"]'}, ["product_env='[\"LICENSE\"]'", "JSON object"]),
+    ({"product_env": '{"1A": "x"}'}, ["product_env='1A'", "name each environment variable"]),
+    ({"product_env": '{"A": 1}'}, ["product_env['A']=1", "JSON string"]),
+    ({"product_env": '{"A": "{nope}"}'}, ["product_env['A']='{nope}'", "names no config field"]),
+    (
+        {"config_fields": '{"directory": {"type": ["path"], "description": "d"}}'},
+        ["config_fields['directory'].type=['path']"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "str", "description": "d", "prompt": false}}'},
+        ["config_fields['x'].prompt=False", "needs a default"],
+    ),
+    ({"product_command": '["{python}", "a\\u0000b"]'}, ["product_command='a\\x00b'", "printable"]),
+    ({"product_env": '{"A": "tab\\there"}'}, ["product_env['A']='tab\\there'", "printable"]),
+    ({"uds_service": "a/b"}, ["uds_service='a/b'", "<uds_service>-<uds_id>.sock"]),
+    ({"author_name": ""}, ["author_name=''", "non-empty line"]),
+    ({"author_name": "Ann\tLee"}, ["author_name='Ann\\tLee'", "no line breaks or tabs"]),
+    ({"description": "Two\nlines"}, ["description='Two\\nlines'", "no line breaks"]),
+    ({"description": " padded "}, ["description=' padded '", "no spaces at either end"]),
+    ({"author_email": "not-an-address"}, ["author_email='not-an-address'", "name@example.com"]),
+    ({"version": "one"}, ["version='one'", "0.1.0"]),
+    ({"version": "1.0-beta"}, ["version='1.0-beta'", "1.2.0rc1"]),
+    # Accepted before, and the bake was broken or the bake crashed:
+    (
+        {
+            "config_fields": '{"directory": {"type": "path", "default": "a\\u0000b", "description": "d"}}'
+        },
+        ["config_fields['directory'].default='a\\x00b'", "printable"],
+    ),
+    ({"author_email": "a\x7fb@example.com"}, ["author_email='a\\x7fb@example.com'", "printable"]),
+    (
+        {"config_fields": '{"l": {"type": "str", "default": "", "description": "d"}}'},
+        ["config_fields='l'", "E741"],
+    ),
+    ({"version": "\u0663"}, ["version='\u0663'", "ASCII digits"]),
+    ({"description": "\ud800"}, ["description='\\ud800'", "no lone surrogates"]),
+    (
+        {
+            "config_fields": '{"directory": {"type": "str", "default": "\\ud800", "description": "d"}}'
+        },
+        ["config_fields['directory'].default='\\ud800'", "lone surrogates"],
+    ),
+    ({"product_command": '["{python}", "\\udfff"]'}, ["product_command='\\udfff'", "surrogates"]),
+    ({"description": "right\u200fto left"}, ["description='right\\u200fto left'", "format"]),
+    (
+        {
+            "config_fields": '{"n": {"type": "int", "default": '
+            + "9" * 4301
+            + ', "description": "d"}}'
+        },
+        ['config_fields=\'{"n"', "characters)", "write a JSON object", "4300"],
+    ),
+    (
+        {
+            "config_fields": '{"n": {"type": "int", "default": 9223372036854775808, "description": "d"}}'
+        },
+        ["config_fields['n'].default=9223372036854775808", "between -2**63 and 2**63 - 1"],
+    ),
+    (
+        {"config_fields": '{"x": {"type": "float", "default": 1e400, "description": "d"}}'},
+        ["config_fields['x'].default=inf", "finite float"],
+    ),
+    (
+        {
+            "config_fields": '{"x": {"type": "float", "default": '
+            + "9" * 400
+            + ', "description": "d"}}'
+        },
+        ["config_fields['x'].default=999", "within the float range"],
+    ),
+    ({"product_command": "[" * 3000 + "]" * 3000}, ["product_command='[[[", "write a JSON list"]),
+    ({"product_name": "a" * 51}, ["product_name='aaa", "at most 50 characters"]),
+    (
+        {"product_name": "p" * 300},
+        ["product_name='ppp", "at most 50 characters", "(302 characters)"],
+    ),
+    ({"package_name": "p" * 61}, ["package_name='ppp", "at most 60 characters"]),
+    ({"config_fields": "missing.toml"}, ["config_fields='missing.toml'", "readable UTF-8 file"]),
+]
+
+
+def only_the_answers_file(folder: Path) -> dict[str, Any]:
+    """Assert that ``folder`` holds nothing but the answers file; return the file's settings."""
+    assert [path.name for path in folder.iterdir()] == [ANSWERS_FILE]
+    settings: dict[str, Any] = yaml.safe_load((folder / ANSWERS_FILE).read_text("utf-8"))
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [pytest.param(answers, expected, id=expected[0][:60]) for answers, expected in BAD_ANSWERS],
+)
+def test_a_bad_answer_stops_the_bake_with_a_message_and_writes_only_the_answers(
+    cookies: Any, tmp_path: Path, answers: dict[str, str], expected: list[str]
+) -> None:
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, AnswersRefused), result.exception
+    message = str(result.exception)
+    assert "is not allowed" in message
+    for words in expected:
+        assert words in message
+    settings = only_the_answers_file(tmp_path / "cookies" / "bake00")
+    refused = {problem.answer for problem in result.exception.problems}
+    assert refused
+    assert not refused & set(settings["default_context"])
+
+
+def test_every_refused_answer_is_named_at_once_and_the_others_are_kept(
+    tmp_path: Path,
+) -> None:
+    given = {
+        "product_name": "my product",
+        "version": "one",
+        "author_name": "Ada",
+        "license": "BSD-3-Clause",
+    }
+    with pytest.raises(AnswersRefused) as refusal:
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context=given)
+    message = str(refusal.value)
+    assert "product_name='my product'" in message
+    assert "version='one'" in message
+    # package_name and uds_service, derived from the refused product name, follow the new one.
+    assert "package_name=" not in message
+    assert "uds_service=" not in message
+    settings = only_the_answers_file(tmp_path)
+    assert settings["default_context"] == {"author_name": "Ada", "license": "BSD-3-Clause"}
+    assert f"--config-file {tmp_path / ANSWERS_FILE} {TEMPLATE}" in message
+
+
+def test_answers_the_template_derives_itself_are_left_to_derive_again(tmp_path: Path) -> None:
+    given = {"product_name": "fluent", "description": "x\ty", "launch_mode": "local"}
+    with pytest.raises(AnswersRefused):
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context=given)
+    settings = only_the_answers_file(tmp_path)
+    assert settings["default_context"] == {"product_name": "fluent", "launch_mode": "local"}
+
+
+def test_the_answers_file_never_replaces_a_file_of_the_user(tmp_path: Path) -> None:
+    (tmp_path / ANSWERS_FILE).write_text("mine: true\n", encoding="utf-8")
+    with pytest.raises(AnswersRefused) as refusal:
+        cookiecutter(
+            str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context={"version": "x"}
+        )
+    assert (tmp_path / ANSWERS_FILE).read_text(encoding="utf-8") == "mine: true\n"
+    second = tmp_path / ANSWERS_FILE.replace(".yaml", "-2.yaml")
+    assert str(second) in str(refusal.value)
+    assert yaml.safe_load(second.read_text(encoding="utf-8"))["default_context"] == {}
+
+
+def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:
+    existing = tmp_path / "example_httpserver_plugin"
+    existing.mkdir()
+    (existing / "pyproject.toml").write_text("# mine\n", encoding="utf-8")
+    with pytest.raises(AnswersRefused, match="already exists and holds files"):
+        cookiecutter(
+            str(TEMPLATE), no_input=True, output_dir=str(tmp_path), overwrite_if_exists=True
+        )
+    assert [path.name for path in existing.iterdir()] == ["pyproject.toml"]
+    assert (existing / "pyproject.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def run_cookiecutter(
+    *arguments: str, cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter command, answering its prompts with ``stdin``."""
+    config = cwd / "empty-config.yaml"  # no user configuration, no replay files in the home folder
+    config.write_text(f"replay_dir: {json.dumps(str(cwd / 'replay'))}\n", encoding="utf-8")
+    environment = {**os.environ, "COOKIECUTTER_CONFIG": str(config), "COLUMNS": "400"}
+    return subprocess.run(
+        [*COOKIECUTTER, *arguments],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_validation_holds_without_hooks(tmp_path: Path) -> None:
+    done = run_cookiecutter(
+        "--no-input", "--accept-hooks", "no", str(TEMPLATE), "launch_mode=bad mode", cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert "launch_mode='bad mode' is not allowed" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "example_httpserver_plugin").exists()
+    with pytest.raises(AnswersRefused, match="launch_mode='bad mode'"):
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            accept_hooks=False,
+            output_dir=str(tmp_path / "api"),
+            extra_context={"launch_mode": "bad mode"},
+        )
+
+
+def test_a_closed_pipe_does_not_cost_the_project(tmp_path: Path) -> None:
+    command = shlex.join([*COOKIECUTTER, "--no-input", str(TEMPLATE)])
+    done = subprocess.run(
+        f"set -o pipefail; {command} | head -n 1",
+        shell=True,
+        executable="/bin/bash",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COOKIECUTTER_CONFIG": os.devnull},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Generating ")
+    assert (tmp_path / "example_httpserver_plugin" / "pyproject.toml").is_file()
+    assert (tmp_path / "example_httpserver_plugin" / "tests" / "test_launcher.py").is_file()
+
+
+def prompt_answers(**typed: str) -> str:
+    """Return what a person types at the prompts: ``typed`` answers, Enter for the others."""
+    questions = [
+        name
+        for name in json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
+        if not name.startswith("_")
+    ]
+    assert set(typed) <= set(questions)
+    return "".join(typed.get(name, "") + "\n" for name in questions)
+
+
+def test_two_typos_at_the_prompt_are_fixed_by_one_re_run_retyping_nothing_else(
+    tmp_path: Path,
+) -> None:
+    first = run_cookiecutter(
+        str(TEMPLATE),
+        cwd=tmp_path,
+        stdin=prompt_answers(
+            product_name="fluent solver",
+            launch_mode="local",
+            author_name="Ada Lovelace",
+            version="1.0-beta",
+        ),
+    )
+    assert first.returncode == 1, first.stderr
+    assert "product_name='fluent solver' is not allowed" in first.stdout
+    assert "version='1.0-beta' is not allowed" in first.stdout
+    assert not (tmp_path / "fluent solver_plugin").exists()
+    command = re.search(r"^  (\S.* --config-file .*)$", first.stdout, re.MULTILINE)
+    assert command is not None, first.stdout
+    words = shlex.split(command.group(1))
+    assert words[-1] == str(TEMPLATE)
+
+    again = run_cookiecutter(
+        *words[words.index("cookiecutter") + 1 :],
+        cwd=tmp_path,
+        stdin=prompt_answers(product_name="fluent", version="1.0b1"),
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    recorded = json.loads((tmp_path / "fluent_plugin" / ".cookiecutter.json").read_text("utf-8"))
+    answers = recorded["cookiecutter"]
+    assert answers["product_name"] == "fluent"
+    assert answers["package_name"] == "fluent_plugin"
+    assert answers["version"] == "1.0b1"
+    assert answers["launch_mode"] == "local"
+    assert answers["author_name"] == "Ada Lovelace"
+
+
+FIELDS = {
+    "port_base": {"type": "int", "default": 8, "description": "First port; 8 means 8000."},
+    "ratio": {"type": "float", "default": 2.5, "description": "A float."},
+    "verbose": {"type": "bool", "default": False, "description": "More output."},
+    "directory": {"type": "path", "default": "", "description": "Where to serve from."},
+}
+COMMAND = ["{python}", "-m", "http.server", "--bind={host}", "--directory={directory}", "0"]
+ENVIRONMENT = {"LEVEL": "{port_base}"}
+FIELDS_TOML = """
+[port_base]
+type = "int"
+default = 8
+description = "First port; 8 means 8000."
+
+[ratio]
+type = "float"
+default = 2.5
+description = "A float."
+
+[verbose]
+type = "bool"
+default = false
+description = "More output."
+
+[directory]
+type = "path"
+default = ""
+description = "Where to serve from."
+"""
+
+
+def files_of(project: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_every_route_bakes_the_same_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text (the command line), objects (the Python API, a YAML config file) and files."""
+    monkeypatch.chdir(tmp_path)
+    as_text = {
+        "config_fields": json.dumps(FIELDS),
+        "product_command": json.dumps(COMMAND),
+        "product_env": json.dumps(ENVIRONMENT),
+    }
+    as_objects = {"config_fields": FIELDS, "product_command": COMMAND, "product_env": ENVIRONMENT}
+    (tmp_path / "fields.json").write_text(json.dumps(FIELDS), encoding="utf-8")
+    (tmp_path / "fields.toml").write_text(FIELDS_TOML, encoding="utf-8")
+    (tmp_path / "command.json").write_text(json.dumps(COMMAND), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"default_context": as_objects}, sort_keys=False), "utf-8")
+    routes: dict[str, dict[str, Any]] = {
+        "text": {"extra_context": as_text},
+        "objects": {"extra_context": as_objects},
+        "yaml": {"config_file": str(config)},
+        "json file": {"extra_context": {**as_text, "config_fields": "fields.json"}},
+        "command file": {"extra_context": {**as_text, "product_command": "command.json"}},
+    }
+    if sys.version_info >= (3, 11):
+        routes["toml file"] = {"extra_context": {**as_text, "config_fields": "fields.toml"}}
+    baked = {
+        route: files_of(
+            Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=route, **options))
+        )
+        for route, options in routes.items()
+    }
+    reference = baked.pop("text")
+    config_py = reference["src/example_httpserver_plugin/config.py"].decode()
+    assert "port_base: int = dataclasses.field(\n        default=8," in config_py
+    assert "ratio: float = dataclasses.field(\n        default=2.5," in config_py
+    for route, files in baked.items():
+        assert files == reference, route
