@@ -158,6 +158,26 @@ def environment_items(value: Any) -> list[tuple[str, str]]:
     ]
 
 
+def _strings(value: Any) -> list[str]:
+    """Return every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in _strings(key) + _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def answered_characters(context: dict[str, Any]) -> list[str]:
+    """Return the characters beyond ASCII in the free-text answers that land in Python code
+    (the description, config fields, command and environment), sorted."""
+    texts = [str(context["description"]), str(context["author_name"])]
+    for name in ("config_fields", "product_command", "product_env"):
+        texts += _strings(load_json_answer(context[name]))
+    return sorted({char for text in texts for char in text if not char.isascii()})
+
+
 # Context entries that describe this machine's bake, not the answers.
 _NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout")
 
@@ -212,7 +232,7 @@ def _as_given(environment: Environment, answers: dict[str, Any], name: str, give
     value = answers[name]
     if not isinstance(given, (dict, list)):
         return value
-    if isinstance(given, list) and not isinstance(value, list):
+    if isinstance(given, list):
         # Cookiecutter takes a list for a choice and keeps one element: take the whole list.
         value = [render_variable(environment, item, answers) for item in given]
     return _restore_numbers(value, given)
@@ -419,8 +439,8 @@ def _rerun_command(answers_file: Path, answers: dict[str, Any]) -> str:
     """Return the command that re-runs this bake with the answers file."""
     context = _cookiecutter_command()
     if context is not None:
-        options, template = _kept_options(sys.argv[1:], context.command)
-        words = [*_program(), *options]
+        template = str(context.params["template"])
+        words = [*_program(), *_kept_options(context)]
     else:
         template = str(answers.get("_template", "<template>"))
         words = ["cookiecutter"]
@@ -431,48 +451,38 @@ def _rerun_command(answers_file: Path, answers: dict[str, Any]) -> str:
     return _quoted([*words, "--config-file", str(answers_file), template])
 
 
-# Options of the command that the answers file replaces, or that would keep it from asking.
-_DROPPED = {"--config-file", "--default-config", "--replay", "--replay-file", "--no-input"}
+# Parameters of the command that the answers file replaces or that would keep it from asking,
+# and the command's arguments (the template is added last, the answers are in the file).
+_DROPPED = {"version", "no_input", "replay", "replay_file", "config_file", "default_config"}
+_DROPPED |= {"list_installed", "template", "extra_context"}
 
 
-def _kept_options(arguments: list[str], command: Any) -> tuple[list[str], str]:
-    """Split the command's arguments into the options to keep and the template; answers given
-    as ``name=value`` are dropped (they are in the answers file)."""
-    takes_value, dropped = {}, set()
-    for parameter in command.params:
-        names = [*getattr(parameter, "opts", []), *getattr(parameter, "secondary_opts", [])]
-        if not names[0].startswith("-"):
+def _kept_options(context: Any) -> list[str]:
+    """Return the options the running command was given, but for those in ``_DROPPED``."""
+    words: list[str] = []
+    for parameter in context.command.params:
+        value = context.params.get(parameter.name)
+        if parameter.name in _DROPPED or value in (None, False) or value == parameter.default:
             continue
-        for name in names:
-            takes_value[name] = not (parameter.is_flag or parameter.count)
-            if set(names) & _DROPPED:
-                dropped.add(name)
-    kept, positional = [], []
-    items = iter(arguments)
-    for item in items:
-        name = item.split("=", 1)[0]
-        if item.startswith("-") and name in takes_value:
-            value = [next(items, "")] if takes_value[name] and "=" not in item else []
-            if name not in dropped:
-                kept += [item, *value]
-        elif item.startswith("-"):
-            kept.append(item)
-        else:
-            positional.append(item)
-    return kept, positional[0] if positional else "."
+        option = parameter.opts[-1]  # the long form
+        words += [option] if parameter.is_flag else [option, str(value)]
+    return words
 
 
 def _program() -> list[str]:
     """Return the words that started cookiecutter, as short as they still work."""
-    if Path(sys.argv[0]).name == "__main__.py":
+    started = Path(sys.argv[0])
+    if started.name == "__main__.py":
         name = Path(sys.executable).name
         found = shutil.which(name)
         same = found and Path(found).resolve() == Path(sys.executable).resolve()
         return [name if same else sys.executable, "-m", "cookiecutter"]
     found = shutil.which("cookiecutter")
-    if found and Path(found).resolve() == Path(sys.argv[0]).resolve():
-        return ["cookiecutter"]
-    return [sys.argv[0]]
+    if not started.name.startswith("cookiecutter") or (
+        found and Path(found).resolve() == started.resolve()
+    ):
+        return ["cookiecutter"]  # on PATH, or run from Python (click's test runner)
+    return [str(started)]
 
 
 def _quoted(words: list[str]) -> str:
@@ -480,8 +490,8 @@ def _quoted(words: list[str]) -> str:
 
 
 class _Compiled(BytecodeCache):
-    """Keeps compiled templates in memory, so that bakes in one process (tests, ``cruft
-    update``) compile each template file once. Jinja checks each source's checksum."""
+    """Keeps compiled template files in memory, so that bakes in one process (tests, ``cruft
+    update``) compile each once. Jinja checks each source's checksum."""
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
@@ -495,6 +505,41 @@ class _Compiled(BytecodeCache):
 
 
 _COMPILED = _Compiled()
+_CODE: dict[tuple[Any, ...], Any] = {}
+"""Compiled code of the templates cookiecutter renders from strings (answers, file names)."""
+_CODE_LIMIT = 4096
+
+
+def _compile_once(environment: Environment) -> None:
+    """Make ``environment`` compile each source once per process: cookiecutter renders every
+    answer and every file name from a string, the same ones bake after bake."""
+    compile_source: Any = environment.compile
+
+    def compile_once(
+        source: Any,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if raw or name is not None or not isinstance(source, str):
+            return compile_source(source, name, filename, raw, defer_init)
+        settings = (  # the extensions are known once the environment is made
+            tuple(sorted(environment.extensions)),
+            environment.keep_trailing_newline,
+            environment.block_start_string,
+            environment.variable_start_string,
+            environment.comment_start_string,
+        )
+        key = (source, filename, defer_init, *settings)
+        code = _CODE.get(key)
+        if code is None:
+            if len(_CODE) >= _CODE_LIMIT:
+                _CODE.clear()
+            code = _CODE[key] = compile_source(source, name, filename, raw, defer_init)
+        return code
+
+    environment.compile = compile_once  # type: ignore[method-assign]
 
 
 class LauncherTemplate(Extension):
@@ -512,10 +557,12 @@ class LauncherTemplate(Extension):
             command_text=command_display,
             environment_text=environment_pairs,
             replay_json=answers_record,
+            answered_characters=answered_characters,
         )
         environment.globals["launcher_checked_answers"] = check_answers
         if environment.bytecode_cache is None:
             environment.bytecode_cache = _COMPILED
+        _compile_once(environment)
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         """Prefix the project folder's name with the check of the answers."""

@@ -534,7 +534,10 @@ def validate_answers(answers: Mapping[str, Any]) -> tuple[list[Problem], dict[st
     }
     server_type = answers["server_type"]
     fields = parsed["config_fields"]
-    allowed = sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | set(fields or {}))
+    usable = {
+        name for name in fields or {} if isinstance(name, str) and _FIELD_NAME.fullmatch(name)
+    }
+    allowed = sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | usable)
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         (
             "product_name",

@@ -57,6 +57,12 @@ def pytest_configure(config: pytest.Config) -> None:
     patch.setattr(tempfile, "tempdir", folder)
     # Logs of the products the tests launch, never in the user's cache folder.
     patch.setenv("ANSYS_LAUNCHER_LOG_DIR", os.path.join(folder, "logs"))
+    # Cookiecutter's replay files and clones, never in the home folder.
+    config_file = os.path.join(folder, "cookiecutter-config.yaml")
+    with open(config_file, "w", encoding="utf-8") as file:
+        for name in ("replay_dir", "cookiecutters_dir"):
+            file.write(f"{name}: {json.dumps(os.path.join(folder, name))}\n")
+    patch.setenv("COOKIECUTTER_CONFIG", config_file)
     if config.option.basetemp is None:
         config.option.basetemp = os.path.join(folder, "basetemp")
 

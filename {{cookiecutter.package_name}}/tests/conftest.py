@@ -28,10 +28,19 @@ import pytest
 from ansys.tools.common.launcher import config as launcher_config
 
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }} import LauncherConfig, process
+from {{ cookiecutter.package_name }} import (
+    LauncherConfig,
+    process,
+)
 from {{ cookiecutter.package_name }} import watchdog as watchdog_module
 from {{ cookiecutter.package_name }}.command import METADATA_KEY_ENV
-from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND, PRODUCT_ENV{% if cookiecutter.server_type == "grpc" %}, UDS_SERVICE{% endif %}
+from {{ cookiecutter.package_name }}.config import (
+    PRODUCT_COMMAND,
+    PRODUCT_ENV,
+{%- if cookiecutter.server_type == "grpc" %}
+    UDS_SERVICE,
+{%- endif %}
+)
 
 from . import stand_in as stand_in_module
 

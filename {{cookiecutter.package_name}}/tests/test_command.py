@@ -17,7 +17,12 @@ from pathlib import Path
 import pytest
 
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }} import Launcher, LauncherConfig, LaunchError, command
+from {{ cookiecutter.package_name }} import (
+    Launcher,
+    LauncherConfig,
+    LaunchError,
+    command,
+)
 from {{ cookiecutter.package_name }}.command import (
     METADATA_KEY_ANSYS_PATH,
     METADATA_KEY_ENV,
@@ -274,7 +279,9 @@ def test_the_products_executable_is_found_where_it_is_configured(
 def test_an_environment_entry_left_out_is_removed_from_what_the_product_inherits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from {{ cookiecutter.package_name }}.process import child_environment
+    from {{ cookiecutter.package_name }}.process import (
+        child_environment,
+    )
 
     monkeypatch.setenv("LICENSE_FOR_PRODUCT", "inherited from the user's shell")
     resolved = command.resolve(Example())

@@ -20,7 +20,10 @@ from {{ cookiecutter.__launcher_module }} import launch_product
 from {{ cookiecutter.__launcher_module }}.interface import LauncherProtocol
 
 from {{ cookiecutter.package_name }} import LauncherConfig
-from {{ cookiecutter.package_name }}.command import METADATA_KEY_PATH, check_types
+from {{ cookiecutter.package_name }}.command import (
+    METADATA_KEY_PATH,
+    check_types,
+)
 
 from .conftest import MODE, PRODUCT, {% if floats %}CliRunner, cli_options, {% endif %}example_values
 

@@ -15,8 +15,14 @@ from pathlib import Path
 import pytest
 
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }} import LauncherConfig, process
-from {{ cookiecutter.package_name }}.process import LaunchError, ProductProcess
+from {{ cookiecutter.package_name }} import (
+    LauncherConfig,
+    process,
+)
+from {{ cookiecutter.package_name }}.process import (
+    LaunchError,
+    ProductProcess,
+)
 
 from .conftest import python_command
 
@@ -25,7 +31,10 @@ from .conftest import python_command
 PARENT = """
 import json, os, signal, sys, threading, time
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }}.process import LaunchError, ProductProcess
+from {{ cookiecutter.package_name }}.process import (
+    LaunchError,
+    ProductProcess,
+)
 
 ending, command, config, program = sys.argv[1], *map(json.loads, sys.argv[2:])
 launcher_module.PRODUCT_COMMAND = command  # the stand-in

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.process import LaunchError, ProductProcess
+from {{ cookiecutter.package_name }}.process import (
+    LaunchError,
+    ProductProcess,
+)
 
 from .conftest import python_command
 
