@@ -575,3 +575,32 @@ def test_every_route_bakes_the_same_plugin(tmp_path: Path, monkeypatch: pytest.M
     assert "ratio: float = dataclasses.field(\n        default=2.5," in config_py
     for route, files in baked.items():
         assert files == reference, route
+
+
+def test_every_route_refuses_the_same_answers_with_the_same_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    fields = {"x": {"type": "int", "default": "3", "description": "d"}, "l": {"type": "str"}}
+    command = ["{python}", "--at={nowhere}"]
+    objects = {"config_fields": fields, "product_command": command, "version": "one"}
+    text = {**objects, "config_fields": json.dumps(fields), "product_command": json.dumps(command)}
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"default_context": objects}, sort_keys=False), "utf-8")
+    routes: dict[str, dict[str, Any]] = {
+        "text": {"extra_context": text},
+        "objects": {"extra_context": objects},
+        "yaml": {"config_file": str(config)},
+    }
+    refused = {}
+    for route, options in routes.items():
+        with pytest.raises(AnswersRefused) as refusal:
+            cookiecutter(str(TEMPLATE), no_input=True, output_dir=route, **options)
+        refused[route] = [problem.message for problem in refusal.value.problems]
+    assert refused["text"] == refused["objects"] == refused["yaml"]
+    assert [message.split("=")[0] for message in refused["text"]] == [
+        "config_fields['x'].default",
+        "config_fields",  # 'l', which ruff calls ambiguous
+        "product_command",
+        "version",
+    ]
