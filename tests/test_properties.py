@@ -239,6 +239,15 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def reads_back(settings: str, expected: Any) -> bool:
+    """Whether cookiecutter's YAML reader gives back what PyYAML wrote (not for every lone
+    surrogate, for one)."""
+    try:
+        return bool(yaml.safe_load(settings) == expected)
+    except yaml.YAMLError:
+        return False
+
+
 class Baker:
     """Bakes answer sets into numbered folders by one of three routes; keeps the projects."""
 
@@ -269,9 +278,7 @@ class Baker:
             if route == "yaml"
             else ""
         )
-        if settings and yaml.load(Loader=SAFE_LOADER, stream=settings) == {
-            "default_context": answers
-        }:
+        if settings and reads_back(settings, {"default_context": answers}):
             config = self.folder / f"{self.count:04}.yaml"
             config.write_text(settings, encoding="utf-8")
             options["config_file"] = str(config)
@@ -404,6 +411,7 @@ def test_generated_answers_bake_a_clean_plugin_or_are_refused_cleanly(tmp_path: 
         database=None,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.generate, Phase.shrink],  # no explain: it traces slowly
+        print_blob=True,
     )
     @given(answers=answer_sets(), route=st.sampled_from(["cli", "api", "yaml"]))
     def bake_one(answers: dict[str, Any], route: str) -> None:
