@@ -198,7 +198,7 @@ _ANSWERS_MARK = "# Answers to the launcher plugin template"
 
 
 class AnswersRefused(FailedHookException):  # type: ignore[misc]  # untyped base
-    """Stops a bake whose answers break the template's rules; nothing has been written.
+    """Stops a bake whose answers break the template's rules, before the project folder exists.
 
     A :class:`~cookiecutter.exceptions.FailedHookException`, which the cookiecutter command
     prints without a traceback before it exits with status 1. ``problems`` lists the refused
@@ -227,15 +227,28 @@ def _restore_numbers(rendered: Any, given: Any) -> Any:
     return given if number and rendered == str(given) else rendered
 
 
+def _as_rendered(given: Any) -> Any:
+    """Return ``given`` as cookiecutter renders a dict or list answer with no Jinja in it:
+    numbers become text, line breaks ``\\n``."""
+    if isinstance(given, dict):
+        return {_as_rendered(key): _as_rendered(value) for key, value in given.items()}
+    if isinstance(given, list):
+        return [_as_rendered(value) for value in given]
+    if given is None or isinstance(given, bool):
+        return given
+    return str(given).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _as_given(environment: Environment, answers: dict[str, Any], name: str, given: Any) -> Any:
-    """Return the JSON answer ``name`` with the types it was given (Python API, YAML)."""
+    """Return the JSON answer ``name`` with the types it was given (Python API, YAML), unless
+    another answer was typed at the prompt."""
     value = answers[name]
     if not isinstance(given, (dict, list)):
         return value
     if isinstance(given, list):
         # Cookiecutter takes a list for a choice and keeps one element: take the whole list.
         value = [render_variable(environment, item, answers) for item in given]
-    return _restore_numbers(value, given)
+    return _restore_numbers(value, given) if value == _as_rendered(given) else value
 
 
 @pass_context
@@ -251,7 +264,8 @@ def check_answers(context: Context) -> str:
     given = context.get("_cookiecutter") or {}
     for name in JSON_ANSWERS:
         answers[name] = _as_given(context.environment, answers, name, given.get(name))
-    problems, parsed = validate_answers(answers)
+    choices = {name: value for name, value in _questions().items() if isinstance(value, list)}
+    problems, parsed = validate_answers(answers, choices)
     problems = _without_echoes(context.environment, answers, problems)
     if problems:
         raise AnswersRefused(_refusal(context.environment, answers, problems), problems)
@@ -264,7 +278,14 @@ def check_answers(context: Context) -> str:
     for name, value in parsed.items():
         if not isinstance(answers[name], str) or answers[name].strip()[:1] not in "[{":
             answers[name] = json.dumps(value, ensure_ascii=False)
-    if folder is not None and _cookiecutter_command() is not None:
+    command = _cookiecutter_command()
+    # Unless cookiecutter is to stop because the folder exists (without --overwrite-if-exists).
+    creates = folder is not None and not folder.exists()
+    if (
+        command is not None
+        and folder is not None
+        and (creates or command.params.get("overwrite_if_exists"))
+    ):
         _say(next_steps(folder))
     return ""
 
@@ -281,9 +302,14 @@ def _without_echoes(
         if name not in refused or answers[name] != _derived(environment, default, answers):
             continue
         sources = [other for other in refused - {name} if f"cookiecutter.{other}" in str(default)]
-        if any(str(answers[other]) in str(answers[name]) for other in sources):
+        if any(_folded(answers[other]) in _folded(answers[name]) for other in sources):
             echoes.add(name)
     return [problem for problem in problems if problem.answer not in echoes]
+
+
+def _folded(value: Any) -> str:
+    """Return ``value`` as the template derives names from it (``lower``, ``-`` to ``_``)."""
+    return str(value).lower().replace("-", "_")
 
 
 def _derived(environment: Environment, default: Any, answers: dict[str, Any]) -> Any:
@@ -335,20 +361,25 @@ def _say(text: str) -> None:
 
 
 def _refusal(environment: Environment, answers: dict[str, Any], problems: list[Problem]) -> str:
-    """Return the message of a refused bake, after writing the answers file it names."""
+    """Return the message of a refused bake. Run by the cookiecutter command, also write the
+    answers file it names; from Python or another tool (cruft), whose caller has the answers,
+    write nothing."""
     refused = list(refused_answers(problems))
-    lines = ["These answers are not allowed; nothing was written:"]
+    lines = ["These answers are not allowed, so no project was generated:"]
     lines += [f"  - {problem.message}" for problem in problems]
+    command = _cookiecutter_command()
+    if command is None:
+        lines.append(f"Answer {_listed(refused)} again.")
+        return "\n".join(lines)
     try:
         written = _write_answers(environment, answers, problems, refused)
     except OSError as error:
-        lines.append(f"(The other answers could not be saved: {error}.)")
+        lines.append(f"(Your other answers could not be saved: {error}.)")
         return "\n".join(lines)
-    command = _rerun_command(written, answers)
     lines += [
         f"Your other answers are saved in {written}. Run this to answer only {_listed(refused)}"
         " again (Enter keeps the others):",
-        f"  {command}",
+        f"  {_rerun_command(command, written)}",
         "or add the answers to that file and run the same command with --no-input.",
     ]
     return "\n".join(lines)
@@ -435,19 +466,12 @@ def _cookiecutter_command() -> Any:
     return context if getattr(callback, "__module__", "") == "cookiecutter.cli" else None
 
 
-def _rerun_command(answers_file: Path, answers: dict[str, Any]) -> str:
-    """Return the command that re-runs this bake with the answers file."""
-    context = _cookiecutter_command()
-    if context is not None:
-        template = str(context.params["template"])
-        words = [*_program(), *_kept_options(context)]
-    else:
-        template = str(answers.get("_template", "<template>"))
-        words = ["cookiecutter"]
-        if answers.get("_checkout"):
-            words += ["--checkout", str(answers["_checkout"])]
-        if answers.get("_output_dir") and answers["_output_dir"] != os.getcwd():
-            words += ["--output-dir", str(answers["_output_dir"])]
+def _rerun_command(command: Any, answers_file: Path) -> str:
+    """Return the cookiecutter command that re-runs this bake with the answers file."""
+    template = str(command.params["template"])
+    if os.path.exists(template):  # a local template, not a URL or gh:owner/name
+        template = os.path.abspath(template)
+    words = [*_program(), *_kept_options(command)]
     return _quoted([*words, "--config-file", str(answers_file), template])
 
 
@@ -465,6 +489,8 @@ def _kept_options(context: Any) -> list[str]:
         if parameter.name in _DROPPED or value in (None, False) or value == parameter.default:
             continue
         option = parameter.opts[-1]  # the long form
+        if parameter.name == "output_dir":
+            value = os.path.abspath(value)  # the command may run from another folder
         words += [option] if parameter.is_flag else [option, str(value)]
     return words
 
@@ -508,6 +534,24 @@ _COMPILED = _Compiled()
 _CODE: dict[tuple[Any, ...], Any] = {}
 """Compiled code of the templates cookiecutter renders from strings (answers, file names)."""
 _CODE_LIMIT = 4096
+# The environment's settings that change what a source compiles to.
+_COMPILE_OPTIONS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "autoescape",
+    "optimized",
+    "finalize",
+)
 
 
 def _compile_once(environment: Environment) -> None:
@@ -526,10 +570,7 @@ def _compile_once(environment: Environment) -> None:
             return compile_source(source, name, filename, raw, defer_init)
         settings = (  # the extensions are known once the environment is made
             tuple(sorted(environment.extensions)),
-            environment.keep_trailing_newline,
-            environment.block_start_string,
-            environment.variable_start_string,
-            environment.comment_start_string,
+            *(repr(getattr(environment, option)) for option in _COMPILE_OPTIONS),
         )
         key = (source, filename, defer_init, *settings)
         code = _CODE.get(key)

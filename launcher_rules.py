@@ -16,6 +16,7 @@ imported under a name.
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import math
@@ -60,6 +61,8 @@ PACKAGE_LIMIT = 60
 INT_LIMIT = 2**63
 # JSON answers may name a file instead: ``config_fields=fields.toml``.
 FILE_SUFFIXES = (".json", ".toml")
+# Jinja syntax, which cookiecutter would render in an answer.
+JINJA_MARKERS = ("{{", "{%", "{#")
 # Values longer than this are shortened in messages.
 _SHOWN = 120
 
@@ -95,17 +98,41 @@ def _problem(answer: str, variable: str, value: object, allowed: str) -> Problem
     return Problem(answer, f"{variable}={shown(value)} is not allowed: {allowed}.")
 
 
-def _text_problem(answer: str, variable: str, value: object) -> Problem | None:
-    """Refuse what is not one printable line: control characters, line breaks, lone
-    surrogates, format characters such as right-to-left marks."""
-    if isinstance(value, str) and value.isprintable():
+def _where(value: object) -> str:
+    """Return where the first unprintable character of ``value`` is, for a message."""
+    if isinstance(value, str):
+        for index, char in enumerate(value):
+            if not char.isprintable():
+                return f" (character {index + 1} is {char!r})"
+    return ""
+
+
+def _jinja_problem(answer: str, variable: str, value: str) -> Problem | None:
+    """Refuse Jinja syntax: cookiecutter renders every answer as a Jinja template, also when
+    a bake runs again (the answers file, ``--replay``, ``cruft update``)."""
+    marker = next((marker for marker in JINJA_MARKERS if marker in value), None)
+    if marker is None:
         return None
     return _problem(
         answer,
         variable,
         value,
+        f"leave out {marker!r}: cookiecutter reads every answer as a Jinja template, also when"
+        " the bake runs again (cruft update, the answers file), where it would fail",
+    )
+
+
+def _text_problem(answer: str, variable: str, value: object) -> Problem | None:
+    """Refuse what is not one printable line: control characters, line breaks, lone
+    surrogates, format characters such as right-to-left marks; and Jinja syntax."""
+    if isinstance(value, str) and value.isprintable():
+        return _jinja_problem(answer, variable, value)
+    return _problem(
+        answer,
+        variable,
+        value,
         "use printable characters only (no line breaks, tabs, control or format characters,"
-        " or lone surrogates)",
+        " or lone surrogates)" + _where(value),
     )
 
 
@@ -148,14 +175,16 @@ def validate_package_name(value: Any) -> list[Problem]:
 def validate_text(variable: str, value: Any) -> list[Problem]:
     """Check a free-text answer: one non-empty line of printable characters, trimmed."""
     if isinstance(value, str) and value.strip() and value == value.strip() and value.isprintable():
-        return []
+        problem = _jinja_problem(variable, variable, value)
+        return [problem] if problem else []
     return [
         _problem(
             variable,
             variable,
             value,
             "use one non-empty line of printable text, with no line breaks or tabs"
-            " and no spaces at either end (no control or format characters, no lone surrogates)",
+            " and no spaces at either end (no control or format characters, no lone surrogates)"
+            + _where(value),
         )
     ]
 
@@ -219,13 +248,13 @@ def load_json_answer(variable: str, value: Any, kind: type) -> Any:
     described = "a JSON list" if kind is list else "a JSON object"
     if not isinstance(value, str):
         parsed = value
-    elif value.strip().endswith(FILE_SUFFIXES) and value.strip()[:1] not in "[{":
+    elif value.strip().lower().endswith(FILE_SUFFIXES) and value.strip()[:1] not in "[{":
         parsed = _load_file(variable, value, described)
     else:
         try:
             parsed = json.loads(value)
         except (ValueError, RecursionError) as error:  # also too deep, or too many digits
-            reason = f"write {described} ({str(error)[:200]})"
+            reason = f"write {described}, or name a .json or .toml file ({str(error)[:200]})"
             raise AnswerError(_problem(variable, variable, value, reason)) from None
     if not isinstance(parsed, kind):
         raise AnswerError(_problem(variable, variable, value, f"write {described}"))
@@ -241,7 +270,7 @@ def _load_file(variable: str, value: str, described: str) -> Any:
         reason = f"name a readable UTF-8 file holding {described} ({error})"
         raise AnswerError(_problem(variable, variable, value, reason)) from None
     try:
-        if path.suffix == ".json":
+        if path.suffix.lower() == ".json":
             return json.loads(text)
         if sys.version_info < (3, 11):
             reason = "TOML files need Python 3.11 or later; use a JSON file"
@@ -358,7 +387,7 @@ def validate_ansys_path(variable: str, spec: dict[str, Any]) -> Problem | None:
     parts = value.split("/") if isinstance(value, str) else []
     if (
         not parts
-        or any(part in ("", ".", "..") or "\\" in part for part in parts)
+        or any(part in ("", ".", "..") or "\\" in part or ":" in part for part in parts)
         or not all(part.isprintable() for part in parts)
     ):
         return _problem(
@@ -366,7 +395,8 @@ def validate_ansys_path(variable: str, spec: dict[str, Any]) -> Problem | None:
             f"{variable}.ansys_path",
             value,
             "give a path inside the installation folder with '/' between its parts,"
-            " such as 'ACP/acp_grpcserver' (not absolute, no '.' or '..' parts, no backslashes)",
+            " such as 'ACP/acp_grpcserver' (not absolute, no drive, no '.' or '..' parts, no"
+            " backslashes)",
         )
     if spec["type"] != "path" or spec.get("default") != "":
         return _problem(
@@ -419,7 +449,7 @@ def validate_config_fields(
 
 
 def _placeholder_problem(
-    answer: str, variable: str, text: str, allowed: list[str]
+    answer: str, variable: str, text: str, allowed: list[str] | None
 ) -> Problem | None:
     """Check one argument or environment value: printable, with ``{name}`` placeholders."""
     problem = _text_problem(answer, variable, text)
@@ -432,11 +462,11 @@ def _placeholder_problem(
             answer,
             variable,
             text,
-            "write placeholders as " + _braced("name") + ", and double a brace that is meant"
-            f" literally ({error})",
+            "write placeholders as {name}, with no brace on its own; a literal '{' would be"
+            f" written '{{{{', which cookiecutter reads as Jinja ({error})",
         )
     for _, placeholder, spec, conversion in parts:
-        if placeholder is None:
+        if placeholder is None or allowed is None:  # None: config_fields was refused
             continue
         if placeholder not in allowed or spec or conversion:
             return _problem(
@@ -450,7 +480,7 @@ def _placeholder_problem(
 
 
 def validate_product_command(
-    arguments: list[Any], shown_as: Any, allowed: list[str]
+    arguments: list[Any], shown_as: Any, allowed: list[str] | None
 ) -> list[Problem]:
     """Check the parsed ``product_command``: arguments whose placeholders name config fields."""
     if not arguments or not all(isinstance(argument, str) and argument for argument in arguments):
@@ -469,7 +499,7 @@ def validate_product_command(
     return [problem for problem in checked if problem]
 
 
-def validate_product_env(variables: dict[Any, Any], allowed: list[str]) -> list[Problem]:
+def validate_product_env(variables: dict[Any, Any], allowed: list[str] | None) -> list[Problem]:
     """Check the parsed ``product_env``: environment variable names -> values."""
     problems = []
     for name, text in variables.items():
@@ -520,9 +550,20 @@ def _parsed(answers: Mapping[str, Any], name: str, kind: type, problems: list[Pr
         return None
 
 
-def validate_answers(answers: Mapping[str, Any]) -> tuple[list[Problem], dict[str, Any]]:
-    """Check every answer. Return the problems, in question order, and the JSON answers
-    (``config_fields``, ``product_command``, ``product_env``) parsed, for those that parse."""
+def validate_choice(variable: str, value: Any, choices: list[Any]) -> list[Problem]:
+    """Check a choice answer (a replay file or ``cruft`` can hold any value)."""
+    if value in choices:
+        return []
+    return [_problem(variable, variable, value, f"choose one of {choices}")]
+
+
+def validate_answers(
+    answers: Mapping[str, Any], choices: Mapping[str, list[Any]] | None = None
+) -> tuple[list[Problem], dict[str, Any]]:
+    """Check every answer; ``choices`` gives the allowed values of the choice questions.
+
+    Return the problems, in question order, and the JSON answers (``config_fields``,
+    ``product_command``, ``product_env``) parsed, for those that parse."""
     json_problems: list[Problem] = []
     parsed = {
         name: _parsed(answers, name, kind, json_problems)
@@ -537,7 +578,9 @@ def validate_answers(answers: Mapping[str, Any]) -> tuple[list[Problem], dict[st
     usable = {
         name for name in fields or {} if isinstance(name, str) and _FIELD_NAME.fullmatch(name)
     }
-    allowed = sorted(BUILTIN_PLACEHOLDERS.get(server_type, set()) | usable)
+    # Placeholders are checked only when the fields could be read and the server type is one.
+    known = fields is not None and server_type in BUILTIN_PLACEHOLDERS
+    allowed = sorted(BUILTIN_PLACEHOLDERS[server_type] | usable) if known else None
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         (
             "product_name",
@@ -590,6 +633,10 @@ def validate_answers(answers: Mapping[str, Any]) -> tuple[list[Problem], dict[st
         ("description", lambda: validate_text("description", answers["description"])),
         ("version", lambda: validate_version(answers["version"])),
     ]
+    for name, values in (choices or {}).items():
+        checks.append((name, functools.partial(validate_choice, name, answers[name], values)))
+    order = list(answers)
+    checks.sort(key=lambda check: order.index(check[0]) if check[0] in order else len(order))
     problems: list[Problem] = []
     for name, check in checks:
         problems.extend(problem for problem in json_problems if problem.answer == name)

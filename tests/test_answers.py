@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from conftest import CHOICES, TEMPLATE
+from cookiecutter.cli import main as cookiecutter_command
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
@@ -23,6 +25,11 @@ import launcher_rules as rules
 from launcher_filters import ANSWERS_FILE, AnswersRefused
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
+QUESTIONS = [
+    name
+    for name in json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
+    if not name.startswith("_")
+]
 
 
 @pytest.mark.parametrize(
@@ -172,7 +179,7 @@ BAD_ANSWERS = [
     ),
     (
         {"product_command": '["{python", "-m", "http.server"]'},
-        ["product_command='{python'", "double a brace"],
+        ["product_command='{python'", "with no brace on its own"],
     ),
     (
         {
@@ -329,7 +336,7 @@ def only_the_answers_file(folder: Path) -> dict[str, Any]:
     ("answers", "expected"),
     [pytest.param(answers, expected, id=expected[0][:60]) for answers, expected in BAD_ANSWERS],
 )
-def test_a_bad_answer_stops_the_bake_with_a_message_and_writes_only_the_answers(
+def test_a_bad_answer_stops_the_bake_with_a_message_and_leaves_nothing(
     cookies: Any, tmp_path: Path, answers: dict[str, str], expected: list[str]
 ) -> None:
     result = cookies.bake(extra_context=answers)
@@ -339,24 +346,21 @@ def test_a_bad_answer_stops_the_bake_with_a_message_and_writes_only_the_answers(
     assert "is not allowed" in message
     for words in expected:
         assert words in message
-    settings = only_the_answers_file(tmp_path / "cookies" / "bake00")
-    refused = {problem.answer for problem in result.exception.problems}
-    assert refused
-    assert not refused & set(settings["default_context"])
+    assert {problem.answer for problem in result.exception.problems}
+    # From Python, whose caller has the answers, nothing is written at all.
+    assert list((tmp_path / "cookies" / "bake00").iterdir()) == []
 
 
-def test_every_refused_answer_is_named_at_once_and_the_others_are_kept(
-    tmp_path: Path,
-) -> None:
-    given = {
-        "product_name": "my product",
-        "version": "one",
-        "author_name": "Ada",
-        "license": "BSD-3-Clause",
-    }
-    with pytest.raises(AnswersRefused) as refusal:
-        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context=given)
-    message = str(refusal.value)
+def cli_bake(*arguments: str) -> Any:
+    """Run the cookiecutter command in this process (click's runner), with no input."""
+    return CliRunner().invoke(cookiecutter_command, [str(TEMPLATE), "--no-input", *arguments])
+
+
+def test_every_refused_answer_is_named_at_once_and_the_others_are_kept(tmp_path: Path) -> None:
+    given = ["product_name=my product", "version=one", "author_name=Ada", "license=BSD-3-Clause"]
+    result = cli_bake("--output-dir", str(tmp_path), *given)
+    assert result.exit_code == 1
+    message = result.output
     assert "product_name='my product'" in message
     assert "version='one'" in message
     # package_name and uds_service, derived from the refused product name, follow the new one.
@@ -364,27 +368,88 @@ def test_every_refused_answer_is_named_at_once_and_the_others_are_kept(
     assert "uds_service=" not in message
     settings = only_the_answers_file(tmp_path)
     assert settings["default_context"] == {"author_name": "Ada", "license": "BSD-3-Clause"}
-    assert f"--config-file {tmp_path / ANSWERS_FILE} {TEMPLATE}" in message
+    rerun = f"--output-dir {tmp_path} --config-file {tmp_path / ANSWERS_FILE} {TEMPLATE}"
+    assert rerun in message
 
 
 def test_answers_the_template_derives_itself_are_left_to_derive_again(tmp_path: Path) -> None:
-    given = {"product_name": "fluent", "description": "x\ty", "launch_mode": "local"}
-    with pytest.raises(AnswersRefused):
-        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context=given)
+    given = ["product_name=Fluent-Solver", "description=x\ty", "launch_mode=local"]
+    result = cli_bake("--output-dir", str(tmp_path), *given)
+    assert result.exit_code == 1
+    assert "character 2 is '\\t'" in result.output
     settings = only_the_answers_file(tmp_path)
-    assert settings["default_context"] == {"product_name": "fluent", "launch_mode": "local"}
+    expected = {"product_name": "Fluent-Solver", "launch_mode": "local"}
+    assert settings["default_context"] == expected
+
+
+def test_a_name_derived_from_a_refused_one_is_not_reported_again(tmp_path: Path) -> None:
+    result = cli_bake("--output-dir", str(tmp_path), "product_name=My Product")
+    assert result.exit_code == 1
+    assert "product_name='My Product'" in result.output
+    assert "package_name" not in result.output
+    assert "uds_service" not in result.output
 
 
 def test_the_answers_file_never_replaces_a_file_of_the_user(tmp_path: Path) -> None:
     (tmp_path / ANSWERS_FILE).write_text("mine: true\n", encoding="utf-8")
-    with pytest.raises(AnswersRefused) as refusal:
-        cookiecutter(
-            str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context={"version": "x"}
-        )
+    result = cli_bake("--output-dir", str(tmp_path), "version=x")
+    assert result.exit_code == 1
     assert (tmp_path / ANSWERS_FILE).read_text(encoding="utf-8") == "mine: true\n"
     second = tmp_path / ANSWERS_FILE.replace(".yaml", "-2.yaml")
-    assert str(second) in str(refusal.value)
+    assert str(second) in result.output
     assert yaml.safe_load(second.read_text(encoding="utf-8"))["default_context"] == {}
+
+
+def test_answers_with_jinja_syntax_are_refused(tmp_path: Path) -> None:
+    """Cookiecutter renders answers as Jinja: an answer that renders to Jinja syntax would
+    fail when the bake runs again (the answers file, cruft update)."""
+    command = json.dumps(["{python}", "--x={{ '{{' }}a}}"])
+    result = cli_bake(
+        "--output-dir", str(tmp_path), "description=A {{ '{%' }} b", f"product_command={command}"
+    )
+    assert result.exit_code == 1
+    assert "description='A {% b' is not allowed: leave out '{%'" in result.output
+    assert "product_command='--x={{a}}' is not allowed: leave out '{{'" in result.output
+
+
+def test_a_replay_file_cannot_bring_a_value_that_is_no_choice(tmp_path: Path) -> None:
+    project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path / "a")))
+    recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    recorded["cookiecutter"].update(server_type="ftp", license="GPL-3.0")
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(recorded), encoding="utf-8")
+    with pytest.raises(AnswersRefused) as refusal:
+        cookiecutter(str(TEMPLATE), replay=str(edited), output_dir=str(tmp_path / "b"))
+    assert sorted(problem.message.split(" is not")[0] for problem in refusal.value.problems) == [
+        "license='GPL-3.0'",
+        "server_type='ftp'",
+    ]
+    assert "choose one of ['MIT', 'Apache-2.0', 'BSD-3-Clause', 'Proprietary']" in str(
+        refusal.value
+    )
+
+
+def test_a_command_is_not_refused_for_fields_that_could_not_be_read(tmp_path: Path) -> None:
+    command = json.dumps(["{python}", "--count={count}"])
+    with pytest.raises(AnswersRefused) as refusal:
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(tmp_path),
+            extra_context={"config_fields": "fieldz.toml", "product_command": command},
+        )
+    assert [problem.answer for problem in refusal.value.problems] == ["config_fields"]
+
+
+def test_next_steps_are_printed_only_for_a_folder_cookiecutter_creates(tmp_path: Path) -> None:
+    (tmp_path / "example_httpserver_plugin").mkdir()
+    result = cli_bake("--output-dir", str(tmp_path))
+    assert result.exit_code != 0
+    assert "Generating" not in result.output
+    assert "already exists" in result.output
+    result = cli_bake("--output-dir", str(tmp_path / "new"))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Generating {tmp_path / 'new' / 'example_httpserver_plugin'}")
 
 
 def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:
@@ -604,3 +669,31 @@ def test_every_route_refuses_the_same_answers_with_the_same_messages(
         "product_command",
         "version",
     ]
+
+
+def test_a_dict_typed_at_the_prompt_keeps_its_own_types(tmp_path: Path) -> None:
+    """Numbers are taken back from a dict in the config file only when it is the answer."""
+    config = tmp_path / "config.yaml"
+    fields = {
+        "directory": {"type": "path", "default": "", "description": "d"},
+        "port_base": {"type": "int", "default": 8080, "description": "p"},
+    }
+    config.write_text(
+        yaml.safe_dump({"default_context": {"config_fields": fields}}, sort_keys=False), "utf-8"
+    )
+    typed = {
+        "directory": {"type": "path", "default": "", "description": "d"},
+        "tag": {"type": "str", "default": "8080", "description": "t"},
+    }
+    questions = len(QUESTIONS) - 1  # the dict is asked last
+    done = run_cookiecutter(
+        "--config-file",
+        str(config),
+        str(TEMPLATE),
+        cwd=tmp_path,
+        stdin="\n" * questions + json.dumps(typed) + "\n",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    config_py = tmp_path / "example_httpserver_plugin" / "src" / "example_httpserver_plugin"
+    text = (config_py / "config.py").read_text(encoding="utf-8")
+    assert 'tag: str = dataclasses.field(\n        default="8080",' in text
