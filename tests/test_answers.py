@@ -322,6 +322,13 @@ BAD_ANSWERS = [
     ),
     ({"package_name": "p" * 61}, ["package_name='ppp", "at most 60 characters"]),
     ({"config_fields": "missing.toml"}, ["config_fields='missing.toml'", "readable UTF-8 file"]),
+    (
+        {
+            "config_fields": '{"x": {"type": "path", "default": "", "description": "d",'
+            ' "ansys_path": "C:/ACP/x"}}'
+        },
+        ["config_fields['x'].ansys_path='C:/ACP/x'", "no drive"],
+    ),
 ]
 
 

@@ -48,3 +48,19 @@ def test_python_strings_use_the_quotes_ruff_format_prefers(text: str, literal: s
 @pytest.mark.parametrize("text", TEXTS)
 def test_toml_strings_read_back_as_the_same_text(text: str) -> None:
     assert tomllib.loads(f"value = {extensions.toml_string(text)}")["value"] == text
+
+
+def test_the_compile_cache_keeps_environments_with_other_settings_apart() -> None:
+    from jinja2 import Environment
+
+    source = "x\n{% if true %}\n  y{% endif %}"
+    plain = Environment(extensions=[extensions.LauncherTemplate], keep_trailing_newline=True)
+    trimmed = Environment(
+        extensions=[extensions.LauncherTemplate],
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    assert plain.from_string(source).render() == "x\n\n  y"
+    assert trimmed.from_string(source).render() == "x\n  y"
+    assert plain.from_string(source).render() == "x\n\n  y"
