@@ -275,10 +275,14 @@ def check_answers(context: Context) -> str:
             f"The output folder {str(folder)!r} already exists and holds files; nothing was"
             " changed. Bake into another --output-dir, or move the folder away."
         )
+    rewritten = False
     for name, value in parsed.items():
         if not isinstance(answers[name], str) or answers[name].strip()[:1] not in "[{":
             answers[name] = json.dumps(value, ensure_ascii=False)
+            rewritten = True
     command = _cookiecutter_command()
+    if rewritten and command is not None:
+        _replay_again(command, answers, given)
     # Unless cookiecutter is to stop because the folder exists (without --overwrite-if-exists).
     creates = folder is not None and not folder.exists()
     if (
@@ -320,6 +324,23 @@ def _derived(environment: Environment, default: Any, answers: dict[str, Any]) ->
         return render_variable(environment, default, answers)
     except Exception:  # a default that cannot be derived from these answers
         return None
+
+
+def _replay_again(command: Any, answers: dict[str, Any], given: dict[str, Any]) -> None:
+    """Write cookiecutter's replay file again, now with JSON text where the answers named a
+    file or were objects: the command wrote it before the template saw the answers, and
+    ``--replay`` would otherwise read the file again (from wherever it runs)."""
+    if command.params.get("replay") or command.params.get("replay_file"):
+        return  # a replay run writes no replay file
+    from cookiecutter.config import get_user_config
+    from cookiecutter.replay import dump
+
+    config = get_user_config(
+        config_file=command.params.get("config_file"),
+        default_config=bool(command.params.get("default_config")),
+    )
+    template_name = os.path.basename(os.path.abspath(str(answers["_repo_dir"])))
+    dump(config["replay_dir"], template_name, {"cookiecutter": answers, "_cookiecutter": given})
 
 
 def _questions() -> dict[str, Any]:

@@ -704,3 +704,18 @@ def test_a_dict_typed_at_the_prompt_keeps_its_own_types(tmp_path: Path) -> None:
     config_py = tmp_path / "example_httpserver_plugin" / "src" / "example_httpserver_plugin"
     text = (config_py / "config.py").read_text(encoding="utf-8")
     assert 'tag: str = dataclasses.field(\n        default="8080",' in text
+
+
+def test_a_replay_of_a_bake_whose_fields_came_from_a_file_needs_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fields.json").write_text(json.dumps(FIELDS), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cli_bake("--output-dir", "first", "config_fields=fields.json")
+    assert result.exit_code == 0, result.output
+    (tmp_path / "fields.json").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    again = Path(cookiecutter(str(TEMPLATE), replay=True, output_dir="second"))
+    assert files_of(again) == files_of(tmp_path / "first" / "example_httpserver_plugin")
