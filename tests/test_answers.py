@@ -719,3 +719,19 @@ def test_a_replay_of_a_bake_whose_fields_came_from_a_file_needs_no_file(
     monkeypatch.chdir(elsewhere)
     again = Path(cookiecutter(str(TEMPLATE), replay=True, output_dir="second"))
     assert files_of(again) == files_of(tmp_path / "first" / "example_httpserver_plugin")
+
+
+def test_the_re_run_command_works_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FIELDS.JSON").write_text(json.dumps(FIELDS), encoding="utf-8")
+    result = cli_bake("--output-dir", "out", "config_fields=FIELDS.JSON", "version=x")
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if line.startswith("  - ")] == [
+        "  - version='x' is not allowed: use a version number of ASCII digits such as 0.1.0,"
+        " 1.2.0rc1 or 2.0.dev3."
+    ]  # the file name in capitals was read as a file
+    assert f"--output-dir {tmp_path / 'out'} --config-file {tmp_path / 'out' / ANSWERS_FILE}" in (
+        result.output
+    )
