@@ -710,14 +710,20 @@ def test_a_replay_of_a_bake_whose_fields_came_from_a_file_needs_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "fields.json").write_text(json.dumps(FIELDS), encoding="utf-8")
+    config = tmp_path / "config.yaml"  # a replay folder of this test's own
+    config.write_text(f"replay_dir: {json.dumps(str(tmp_path / 'replay'))}\n", "utf-8")
     monkeypatch.chdir(tmp_path)
-    result = cli_bake("--output-dir", "first", "config_fields=fields.json")
+    result = cli_bake(
+        "--config-file", str(config), "--output-dir", "first", "config_fields=fields.json"
+    )
     assert result.exit_code == 0, result.output
     (tmp_path / "fields.json").unlink()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    again = Path(cookiecutter(str(TEMPLATE), replay=True, output_dir="second"))
+    again = Path(
+        cookiecutter(str(TEMPLATE), replay=True, output_dir="second", config_file=str(config))
+    )
     assert files_of(again) == files_of(tmp_path / "first" / "example_httpserver_plugin")
 
 
