@@ -16,6 +16,7 @@ current template would otherwise render with the old version's filters.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -343,8 +344,9 @@ def _replay_again(command: Any, answers: dict[str, Any], given: dict[str, Any]) 
     dump(config["replay_dir"], template_name, {"cookiecutter": answers, "_cookiecutter": given})
 
 
+@functools.cache
 def _questions() -> dict[str, Any]:
-    """Return the template's questions and their unrendered defaults, in order."""
+    """Return the template's questions and their unrendered defaults, in order (read once)."""
     with (_TEMPLATE / "cookiecutter.json").open(encoding="utf-8") as file:
         template = json.load(file)
     return {name: value for name, value in template.items() if not name.startswith("_")}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import CHOICES, TEMPLATE
+from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE
 from cookiecutter.cli import main as cookiecutter_command
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
@@ -25,11 +25,7 @@ import launcher_rules as rules
 from launcher_filters import ANSWERS_FILE, AnswersRefused
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
-QUESTIONS = [
-    name
-    for name in json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
-    if not name.startswith("_")
-]
+QUESTIONS = [name for name in COOKIECUTTER_JSON if not name.startswith("_")]
 
 
 @pytest.mark.parametrize(
@@ -527,13 +523,8 @@ def test_a_closed_pipe_does_not_cost_the_project(tmp_path: Path) -> None:
 
 def prompt_answers(**typed: str) -> str:
     """Return what a person types at the prompts: ``typed`` answers, Enter for the others."""
-    questions = [
-        name
-        for name in json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
-        if not name.startswith("_")
-    ]
-    assert set(typed) <= set(questions)
-    return "".join(typed.get(name, "") + "\n" for name in questions)
+    assert set(typed) <= set(QUESTIONS)
+    return "".join(typed.get(name, "") + "\n" for name in QUESTIONS)
 
 
 def test_two_typos_at_the_prompt_are_fixed_by_one_re_run_retyping_nothing_else(

@@ -34,7 +34,6 @@ EXAMPLES = 300
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser, where PyYAML has it
 QUESTIONS = [name for name in COOKIECUTTER_JSON if not name.startswith("_")]
 JSON_ANSWERS = ("config_fields", "product_command", "product_env")
-TEXT_ANSWERS = ("description", "author_name", "author_email", "version")
 # Characters that broke bakes or crashed them, and their neighbours. Printable ones, which a
 # bake must write back exactly: confusable punctuation, quotes, backslashes, braces, combining
 # marks, right-to-left letters, digits beyond ASCII, characters beyond the BMP.
