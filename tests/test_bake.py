@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import re
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHOICES, COOKIECUTTER_JSON, choice_params, run
+from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, choice_params, run
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -110,6 +111,27 @@ def test_the_default_bake_has_exactly_the_expected_files(default_project: Path) 
 
 def test_the_default_bake_is_fully_rendered_and_parses(default_project: Path) -> None:
     assert_well_formed(default_project)
+
+
+def test_exactly_the_files_without_jinja_are_copied_unrendered() -> None:
+    """Cookiecutter matches ``_copy_without_render`` against paths relative to the project
+    folder: a pattern that matches nothing leaves its file compiled and rendered every bake. A
+    file whose own name is a condition is rendered, since cookiecutter cannot copy it to an
+    empty name."""
+    project = TEMPLATE / "{{cookiecutter.package_name}}"
+    files = {path.relative_to(project).as_posix(): path for path in project.rglob("*")}
+    files = {name: path for name, path in files.items() if path.is_file()}
+    patterns = COOKIECUTTER_JSON["_copy_without_render"]
+    for pattern in patterns:
+        assert any(fnmatch.fnmatch(name, pattern) for name in files), f"{pattern!r} matches nothing"
+    copied = {name for name in files if any(fnmatch.fnmatch(name, p) for p in patterns)}
+    markers = ("{{", "{%", "{#")
+    plain = {
+        name
+        for name, path in files.items()
+        if not any(marker in path.name or marker in path.read_text("utf-8") for marker in markers)
+    }
+    assert copied == plain
 
 
 def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> None:
