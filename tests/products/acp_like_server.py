@@ -2,8 +2,9 @@
 
 ``acp_like_server --transport-mode=uds --uds-dir=D [--uds-id=X]`` listens on
 ``D/acp_grpcserver-X.sock``; ``--transport-mode=insecure|mtls --host=H --port=N
-[--certs-dir=C]`` on TCP. It serves the standard gRPC health service until SIGTERM, and exits
-with code 3 if ``ANSYSLMD_LICENSE_FILE`` is not set. The template's tests install it as an
+[--certs-dir=C]`` on TCP; it refuses TCP options over a Unix domain socket and the other way
+round, as a strict product would. It serves the standard gRPC health service until SIGTERM, and
+exits with code 3 if ``ANSYSLMD_LICENSE_FILE`` is not set. The template's tests install it as an
 executable script and bake a plugin for it that finds it through an environment variable.
 """
 
@@ -27,10 +28,15 @@ def main() -> None:
     parser.add_argument("--transport-mode", choices=["uds", "insecure", "mtls", "wnua"])
     parser.add_argument("--uds-dir")
     parser.add_argument("--uds-id")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     parser.add_argument("--certs-dir")
     arguments = parser.parse_args()
+    tcp = {"--host": arguments.host, "--port": arguments.port, "--certs-dir": arguments.certs_dir}
+    uds = {"--uds-dir": arguments.uds_dir, "--uds-id": arguments.uds_id}
+    other = uds if arguments.transport_mode != "uds" else tcp
+    if given := [option for option, value in other.items() if value is not None]:
+        parser.error(f"{', '.join(given)} with --transport-mode={arguments.transport_mode}")
     if not os.environ.get("ANSYSLMD_LICENSE_FILE"):
         sys.exit(3)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))

@@ -71,9 +71,9 @@ port is ``0`` unless the command names ``{port}``); ``{uds_dir}`` is a new priva
 nor ``{address}``); ``{certs_dir}`` is the certificates folder with ``mtls``.
 {%- endif %}
 An argument that names a placeholder with no value for this launch is left out: an empty
-field{% if cookiecutter.server_type == "grpc" %}, ``{port}`` over a Unix domain socket, ``{uds_dir}`` over TCP, ``{certs_dir}``
-unless the transport is ``mtls``{% endif %}. So write an option and its value as one argument,
-``--port={port}``, and one command line serves every case.
+field{% if cookiecutter.server_type == "grpc" %}, ``{host}`` and ``{port}`` over a Unix domain socket,
+``{uds_dir}`` over TCP, ``{certs_dir}`` unless the transport is ``mtls``{% endif %}. So write an
+option and its value as one argument, ``--port={port}``, and one command line serves every case.
 
 When the command names ``{port}``{% if cookiecutter.server_type == "grpc" %} (over TCP), or ``{address}`` or ``{uds_dir}`` (over a Unix
 domain socket){% endif %}, the launcher knows where the product listens and waits until it
