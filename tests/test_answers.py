@@ -21,8 +21,8 @@ from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
 
-import launcher_rules as rules
-from launcher_filters import ANSWERS_FILE, AnswersRefused
+import launcher_answers as rules
+from launcher_jinja import ANSWERS_FILE, AnswersRefused
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 QUESTIONS = [name for name in COOKIECUTTER_JSON if not name.startswith("_")]
@@ -191,6 +191,20 @@ BAD_ANSWERS = [
     (
         {"product_command": '["{python}", "--listen={address}"]'},
         ["{address} names no config field"],
+    ),
+    (
+        {"product_command": '["{python}", "-m", "http.server", "--bind={host}", "0"]'},
+        ["product_command=", "product_env names {directory}, so the product would never get that"],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": '{"transport": {"type": "str", "default": "", "description": "d"},'
+            ' "certs_dir": {"type": "path", "default": "", "description": "d"},'
+            ' "binary_path": {"type": "path", "default": "", "description": "d"},'
+            ' "license": {"type": "str", "default": "", "description": "d", "env": "LICENSE"}}',
+        },
+        ["product_command=", "names {binary_path}, {license}, so", "--option={binary_path}"],
     ),
     (
         {"include_connect_mode": True, "launch_mode": "connect"},
@@ -570,8 +584,14 @@ FIELDS = {
     "verbose": {"type": "bool", "default": False, "description": "More output."},
     "directory": {"type": "path", "default": "", "description": "Where to serve from."},
 }
-COMMAND = ["{python}", "-m", "http.server", "--bind={host}", "--directory={directory}", "0"]
+COMMAND = [
+    "{python}",
+    *("-X", "ratio={ratio}", "-X", "verbose={verbose}"),
+    *("-m", "http.server", "--bind={host}", "--directory={directory}", "0"),
+]
 ENVIRONMENT = {"LEVEL": "{port_base}"}
+# The command and environment that name every field of FIELDS, as command-line answers.
+USED = [f"product_command={json.dumps(COMMAND)}", f"product_env={json.dumps(ENVIRONMENT)}"]
 FIELDS_TOML = """
 [port_base]
 type = "int"
@@ -676,9 +696,9 @@ def test_a_dict_typed_at_the_prompt_keeps_its_own_types(tmp_path: Path) -> None:
         "directory": {"type": "path", "default": "", "description": "d"},
         "port_base": {"type": "int", "default": 8080, "description": "p"},
     }
-    config.write_text(
-        yaml.safe_dump({"default_context": {"config_fields": fields}}, sort_keys=False), "utf-8"
-    )
+    command = ["{python}", "-X", "tag={tag}", "-m", "http.server", "--directory={directory}"]
+    context = {"config_fields": fields, "product_command": json.dumps(command)}
+    config.write_text(yaml.safe_dump({"default_context": context}, sort_keys=False), "utf-8")
     typed = {
         "directory": {"type": "path", "default": "", "description": "d"},
         "tag": {"type": "str", "default": "8080", "description": "t"},
@@ -705,7 +725,7 @@ def test_a_replay_of_a_bake_whose_fields_came_from_a_file_needs_no_file(
     config.write_text(f"replay_dir: {json.dumps(str(tmp_path / 'replay'))}\n", "utf-8")
     monkeypatch.chdir(tmp_path)
     result = cli_bake(
-        "--config-file", str(config), "--output-dir", "first", "config_fields=fields.json"
+        "--config-file", str(config), "--output-dir", "first", "config_fields=fields.json", *USED
     )
     assert result.exit_code == 0, result.output
     (tmp_path / "fields.json").unlink()
@@ -723,7 +743,7 @@ def test_the_re_run_command_works_from_any_folder(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "FIELDS.JSON").write_text(json.dumps(FIELDS), encoding="utf-8")
-    result = cli_bake("--output-dir", "out", "config_fields=FIELDS.JSON", "version=x")
+    result = cli_bake("--output-dir", "out", "config_fields=FIELDS.JSON", *USED, "version=x")
     assert result.exit_code == 1
     assert [line for line in result.output.splitlines() if line.startswith("  - ")] == [
         "  - version='x' is not allowed: use a version number of ASCII digits such as 0.1.0,"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from answers import ACP_LIKE
 from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, choice_params, run
 
 if sys.version_info >= (3, 11):
@@ -353,6 +354,7 @@ def hostile_project(cookies_session: Any) -> Path:
             "description": HOSTILE_DESCRIPTION,
             "author_name": HOSTILE_AUTHOR,
             "config_fields": json.dumps(fields),
+            "product_command": json.dumps(["{python}", "--label={label}", "{directory}"]),
         }
     )
     assert result.exit_code == 0, result.exception
@@ -386,6 +388,18 @@ def test_hostile_text_renders_valid_python_toml_yaml_and_json(hostile_project: P
 def test_hostile_text_leaves_the_project_clean_under_ruff(hostile_project: Path) -> None:
     run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=hostile_project)
     run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=hostile_project)
+
+
+def test_a_plugin_for_a_real_product_has_no_demo_server(cookies: Any) -> None:
+    """The demo server is generated only for a command that runs it: a plugin for a real
+    product would otherwise ship a module nothing uses."""
+    result = cookies.bake(extra_context=ACP_LIKE)
+    assert result.exit_code == 0, result.exception
+    files = files_of(result.project_path)
+    assert "src/acp_plugin/launcher.py" in files
+    texts = [(result.project_path / name).read_text(encoding="utf-8").lower() for name in files]
+    assert [name for name in files if "demo" in name] == []
+    assert [text for text in texts if "demo" in text] == []
 
 
 def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> None:

@@ -22,8 +22,8 @@ from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from launcher_filters import ANSWERS_FILE, AnswersRefused
-from launcher_rules import shown
+from launcher_answers import shown
+from launcher_jinja import ANSWERS_FILE, AnswersRefused
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -166,7 +166,11 @@ def commands(draw: st.DrawFn, fields: Any, server_type: str) -> Any:
     odd = st.sampled_from([[], [1], "python -m http.server", {"a": "b"}, [["{python}"]]])
     nested = st.integers(1, 60).map(lambda depth: json.loads("[" * depth + "]" * depth))
     arguments = st.lists(argument, min_size=1, max_size=4)
-    return draw(mostly(arguments.map(lambda rest: ["{python}", *rest]), st.one_of(odd, nested)))
+    # Mostly a command that names every field: the product gets a field only through it.
+    every = [f"--{name}={{{name}}}" for name in fields] if isinstance(fields, dict) else []
+    named_all = mostly(st.just(every), st.just([]))
+    commands = st.tuples(arguments, named_all).map(lambda parts: ["{python}", *parts[0], *parts[1]])
+    return draw(mostly(commands, st.one_of(odd, nested)))
 
 
 @st.composite
@@ -465,7 +469,7 @@ def test_generated_answers_bake_a_clean_plugin_or_are_refused_cleanly(tmp_path: 
 BROKEN_BEFORE = {
     "no directory field (F401 os)": {
         "config_fields": {"count": {"type": "int", "default": 3, "description": "How many."}},
-        "product_command": ["{python}", "-m", "http.server", "--bind={host}", "0"],
+        "product_command": ["{python}", "-X", "count={count}", "-m", "http.server", "0"],
     },
     "no fields at all (F401 in config.py)": {
         "config_fields": {},
@@ -488,7 +492,8 @@ BROKEN_BEFORE = {
         "config_fields": {
             "directory": {"type": "path", "default": "", "description": "Folder."},
             "scale": {"type": "float", "default": 1e300, "description": "Scale."},
-        }
+        },
+        "product_command": ["{python}", "-X", "scale={scale}", "{directory}"],
     },
 }
 

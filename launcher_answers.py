@@ -1,6 +1,6 @@
 """The rules every answer to this template must follow: one definition, applied while rendering.
 
-``launcher_filters.LauncherTemplate`` calls :func:`validate_answers` when cookiecutter renders
+``launcher_jinja.LauncherTemplate`` calls :func:`validate_answers` when cookiecutter renders
 the project folder's name, before it creates the folder. The rules therefore hold for the
 command line, the Python API, ``--config-file``, ``--replay``, ``--accept-hooks no`` and cruft
 alike.
@@ -499,6 +499,37 @@ def validate_product_command(
     return [problem for problem in checked if problem]
 
 
+def validate_fields_named(
+    fields: set[str],
+    arguments: list[str],
+    variables: dict[str, str],
+    server_type: Any,
+    shown_as: Any,
+) -> list[Problem]:
+    """Check that the command or the environment names every config field: the product gets a
+    field's value only through a placeholder (the gRPC launcher reads ``transport`` and
+    ``certs_dir`` itself). A field named nowhere is a field the product never sees, as when the
+    fields of a real product are given with the demo's command."""
+    texts = [*arguments, *variables.values()]
+    named = {part[1] for text in texts for part in string.Formatter().parse(text) if part[1]}
+    unused = sorted(fields - named - (set(GRPC_FIELDS) if server_type == "grpc" else set()))
+    if not unused:
+        return []
+    listed = ", ".join(_braced(name) for name in unused)
+    return [
+        _problem(
+            "product_command",
+            "product_command",
+            shown_as,
+            f"neither the command nor product_env names {listed}, so the product would never get"
+            f" {'that field' if len(unused) == 1 else 'those fields'}; give the product's command"
+            f" line with {'it' if len(unused) == 1 else 'them'} (such as"
+            f" --option={_braced(unused[0])}), or leave {'it' if len(unused) == 1 else 'them'}"
+            " out of config_fields",
+        )
+    ]
+
+
 def validate_product_env(variables: dict[Any, Any], allowed: list[str] | None) -> list[Problem]:
     """Check the parsed ``product_env``: environment variable names -> values."""
     problems = []
@@ -557,6 +588,25 @@ def validate_choice(variable: str, value: Any, choices: list[Any]) -> list[Probl
     return [_problem(variable, variable, value, f"choose one of {choices}")]
 
 
+def _command_problems(
+    answers: Mapping[str, Any],
+    parsed: dict[str, Any],
+    allowed: list[str] | None,
+    fields: set[str],
+    server_type: Any,
+) -> list[Problem]:
+    """Check ``product_command``, and then that it or ``product_env`` names every field."""
+    arguments, variables = parsed["product_command"], parsed["product_env"]
+    if arguments is None:
+        return []
+    problems = validate_product_command(arguments, answers["product_command"], allowed)
+    if problems or allowed is None or variables is None or validate_product_env(variables, allowed):
+        return problems
+    return validate_fields_named(
+        fields, arguments, variables, server_type, answers["product_command"]
+    )
+
+
 def validate_answers(
     answers: Mapping[str, Any], choices: Mapping[str, list[Any]] | None = None
 ) -> tuple[list[Problem], dict[str, Any]]:
@@ -611,13 +661,7 @@ def validate_answers(
         ),
         (
             "product_command",
-            lambda: (
-                validate_product_command(
-                    parsed["product_command"], answers["product_command"], allowed
-                )
-                if parsed["product_command"] is not None
-                else []
-            ),
+            lambda: _command_problems(answers, parsed, allowed, usable, server_type),
         ),
         (
             "product_env",

@@ -3,7 +3,7 @@ the check of the answers before anything is written.
 
 Cookiecutter loads ``LauncherTemplate`` through ``_extensions`` in ``cookiecutter.json``. When
 cookiecutter renders the name of the project folder, before it creates the folder, the
-extension checks every answer with ``launcher_rules`` (so the rules hold with
+extension checks every answer with ``launcher_answers`` (so the rules hold with
 ``--accept-hooks no`` too) and stops the bake with every refused answer at once, an answers
 file for ``--config-file`` and the command that re-runs the bake. Free-text answers are then
 single printable lines; the filters make any such line a valid, formatter-stable literal.
@@ -33,7 +33,7 @@ from jinja2.bccache import Bucket
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
-from launcher_rules import Problem, refused_answers, validate_answers
+from launcher_answers import Problem, refused_answers, validate_answers
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -157,6 +157,15 @@ def environment_items(value: Any) -> list[tuple[str, str]]:
     return [
         (python_string(name), python_string(text)) for name, text in load_json_answer(value).items()
     ]
+
+
+def runs_demo_server(answers: dict[str, Any]) -> bool:
+    """Whether the checked answers bake a gRPC plugin whose command runs the generated demo
+    server: only then is ``demo_server.py`` generated."""
+    if answers.get("server_type") != "grpc":
+        return False
+    demo = f"{answers.get('package_name')}.demo_server"
+    return demo in load_json_answer(answers.get("product_command", "[]"))
 
 
 def _strings(value: Any) -> list[str]:
@@ -623,7 +632,9 @@ class LauncherTemplate(Extension):
             replay_json=answers_record,
             answered_characters=answered_characters,
         )
-        environment.globals["launcher_checked_answers"] = check_answers
+        environment.globals.update(
+            launcher_checked_answers=check_answers, runs_demo_server=runs_demo_server
+        )
         if environment.bytecode_cache is None:
             environment.bytecode_cache = _COMPILED
         _compile_once(environment)
