@@ -402,6 +402,10 @@ def test_a_plugin_for_a_real_product_has_no_demo_server(cookies: Any) -> None:
     assert [text for text in texts if "demo" in text] == []
 
 
+def test_an_http_plugin_readme_speaks_of_no_socket_folder(default_project: Path) -> None:
+    assert "socket" not in (default_project / "README.md").read_text(encoding="utf-8").lower()
+
+
 def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> None:
     result = cookies.bake(extra_context={"server_type": "grpc", "include_connect_mode": True})
     project = pyproject_of(result.project_path)["project"]
