@@ -50,6 +50,25 @@ def test_a_product_that_exits_during_start_up_is_reported_with_its_code_and_outp
 
 
 @pytest.mark.slow
+def test_a_product_slow_to_start_is_asked_less_often_after_the_first_second() -> None:
+    product = ProductProcess("stand-in")
+    product.start(python_command("import time; time.sleep(60)"))
+    asked: list[float] = []
+
+    def ready() -> bool:
+        asked.append(time.monotonic())
+        return False
+
+    try:
+        with pytest.raises(LaunchError, match="was never ready"):
+            product.wait_until(ready, soon(2), "was never ready")
+    finally:
+        product.stop()
+    later = [moment for moment in asked if moment - asked[0] > 1.2]
+    assert 5 <= len(later) <= 25  # every 50 ms for 0.8 s: 16; every 5 ms would be 160
+
+
+@pytest.mark.slow
 def test_a_product_that_never_reports_fails_at_the_deadline(
     spawned: list[subprocess.Popen[bytes]],
 ) -> None:

@@ -35,6 +35,9 @@ APP_NAME = "ansys_tools_local_product_launcher"
 """The launcher's folder name in the user's cache folder, as in its configuration folder."""
 NAME_IN_FILES = 40
 """Characters of a longer product name kept in file and folder names, before a short hash."""
+SOON, SOON_PAUSE, LATER_PAUSE = 1.0, 0.005, 0.05
+"""While a start waits, it asks whether the product is ready at most every ``SOON_PAUSE`` s
+during the first ``SOON`` s, and every ``LATER_PAUSE`` s after that."""
 
 
 def child_environment(environment: dict[str, str], unset: Sequence[str]) -> dict[str, str]:
@@ -248,18 +251,21 @@ class ProductProcess:
         return found[0]
 
     def wait_until(self, ready: Callable[[], bool], deadline: float, what: str) -> None:
-        """Return once ``ready()`` is true, asking every 1 to 5 ms.
+        """Return once ``ready()`` is true, asking every 1 to 5 ms during the first second and
+        every 50 ms after that, so that a product that takes long to start is not flooded.
 
         Raises ``LaunchError`` if the product exits first, or, saying that it ``what``, at
         ``deadline`` (a ``time.monotonic()`` value).
         """
+        began = time.monotonic()
         pause = 0.001
         while not ready():
             self.fail_if_exited()
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise self.error(f"{what} before the startup timeout")
             time.sleep(pause)
-            pause = min(pause * 2, 0.005)
+            pause = min(pause * 2, SOON_PAUSE if now - began < SOON else LATER_PAUSE)
         self.fail_if_exited()
 
     def fail_if_exited(self) -> None:
