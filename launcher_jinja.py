@@ -189,7 +189,7 @@ def answered_characters(context: dict[str, Any]) -> list[str]:
 
 
 # Context entries that describe this machine's bake, not the answers.
-_NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout")
+_NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout", "_extensions", "_copy_without_render")
 
 
 def answers_record(context: dict[str, Any]) -> str:

@@ -283,18 +283,26 @@ def make_venv(venv: Path, project: Path) -> Path:
     return python
 
 
+def child_environment(tmp: Path) -> dict[str, str]:
+    """Return the environment of the launch children: their temporary files, the plugins' log
+    files (one per start) and the launcher's configuration all in ``tmp``."""
+    child_tmp = tmp / "child-tmp"
+    child_tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(child_tmp), "TEMP": str(child_tmp), "TMP": str(child_tmp)}
+    env["ANSYS_LAUNCHER_LOG_DIR"] = str(tmp / "logs")
+    env["ANSYS_LAUNCHER_CONFIG_PATH"] = str(tmp / "launcher-config.json")
+    return env
+
+
 def run_launch_child(python: Path, tmp: Path, name: str, source: str, *args: str) -> dict[str, Any]:
     """Run the launch child ``source`` as ``{name}_child.py`` with ``python`` and ``args``.
 
     Return its JSON output: ``bare`` and ``plugin`` seconds per round, and what else it adds.
     """
-    child_tmp = tmp / "child-tmp"  # the plugins keep a log file per start; keep them in tmp
-    child_tmp.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(child_tmp), "TEMP": str(child_tmp)}
-    env["ANSYS_LAUNCHER_CONFIG_PATH"] = str(tmp / "launcher-config.json")
     script = tmp / f"{name}_child.py"
     script.write_text(ALTERNATE + source, encoding="utf-8")
-    result: dict[str, Any] = json.loads(run([str(python), *QUIET, str(script), *args], env=env))
+    command = [str(python), *QUIET, str(script), *args]
+    result: dict[str, Any] = json.loads(run(command, env=child_environment(tmp)))
     return result
 
 

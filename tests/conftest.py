@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import uv
+import yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +38,27 @@ CHOICES: dict[str, list[str]] = {
 
 
 SESSION_TEMP = pytest.StashKey[tuple[str, pytest.MonkeyPatch]]()
+HOME_FILES = pytest.StashKey[dict[str, tuple[int, int]]]()
+# Cookiecutter's folders in the home folder, which the tests must leave as they found them.
+HOME_FOLDERS = (".cookiecutter_replay", ".cookiecutters")
+
+
+def with_session_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return ``settings`` for a cookiecutter config file, with the session's own: replay files
+    and clones in the session's folder, not the home folder."""
+    session = yaml.safe_load(Path(os.environ["COOKIECUTTER_CONFIG"]).read_text(encoding="utf-8"))
+    return {**session, **settings}
+
+
+def home_files() -> dict[str, tuple[int, int]]:
+    """Return the files in ``HOME_FOLDERS``, with their modification times and sizes."""
+    files = {}
+    for folder in HOME_FOLDERS:
+        for path in (Path.home() / folder).rglob("*"):
+            if path.is_file():
+                status = path.stat()
+                files[str(path)] = (status.st_mtime_ns, status.st_size)
+    return files
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -47,8 +69,10 @@ def pytest_configure(config: pytest.Config) -> None:
     Workers and subprocesses inherit it through ``TMPDIR`` (``TEMP`` and ``TMP`` on Windows);
     workers get their ``basetemp`` inside it.
     """
+    config.option.template = str(TEMPLATE)  # pytest-cookies' template, wherever pytest starts
     if hasattr(config, "workerinput"):
         return
+    config.stash[HOME_FILES] = home_files()
     folder = tempfile.mkdtemp(prefix="tt-")  # short: Unix socket paths are made inside it
     patch = pytest.MonkeyPatch()  # undone at the end of the session
     config.stash[SESSION_TEMP] = (folder, patch)
@@ -74,6 +98,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if the tests wrote to cookiecutter's folders in the home folder."""
+    if HOME_FILES not in session.config.stash:
+        return  # a worker: the controller checks once all have finished
+    before, after = session.config.stash[HOME_FILES], home_files()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "the tests wrote to the home folder", red=True)
+            reporter.write_line("\n".join(changed), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -466,3 +466,12 @@ def test_a_bake_with_no_config_fields_and_no_placeholders_is_ruff_clean(cookies:
         [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
         cwd=result.project_path,
     )
+
+
+def test_the_templates_own_workflow_validates_and_runs_ci_run_off_windows() -> None:
+    workflow = TEMPLATE / ".github" / "workflows" / "ci.yml"
+    check_jsonschema("vendor.github-workflows", workflow)
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]["test"]["steps"]
+    assert {"if": "runner.os != 'Windows'", "run": "bash .ci/run"}.items() <= next(
+        step for step in steps if step.get("run") == "bash .ci/run"
+    ).items()

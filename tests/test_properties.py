@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import COOKIECUTTER_JSON, TEMPLATE
+from conftest import COOKIECUTTER_JSON, TEMPLATE, with_session_settings
 from cookiecutter.cli import main as cookiecutter_command
 from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, Phase, given, settings
@@ -282,12 +282,12 @@ class Baker:
                 return output, Path(output, self.package(output)), [], result.output
             raise result.exception
         options: dict[str, Any] = {"no_input": True, "output_dir": str(output)}
+        # The session's settings (replay files in its temporary folder) and the answers.
+        written = with_session_settings({"default_context": answers})
         settings = (
-            yaml.safe_dump({"default_context": answers}, allow_unicode=True, sort_keys=False)
-            if route == "yaml"
-            else ""
+            yaml.safe_dump(written, allow_unicode=True, sort_keys=False) if route == "yaml" else ""
         )
-        if settings and reads_back(settings, {"default_context": answers}):
+        if settings and reads_back(settings, written):
             config = self.folder / f"{self.count:04}.yaml"
             config.write_text(settings, encoding="utf-8")
             options["config_file"] = str(config)

@@ -78,6 +78,33 @@ def test_the_recorded_answers_regenerate_the_same_project(cookies: Any, tmp_path
             assert (regenerated / name).read_bytes() == (project / name).read_bytes(), name
 
 
+def test_the_recorded_answers_replay_after_the_extension_module_is_renamed(
+    cookies: Any, tmp_path: Path
+) -> None:
+    """The template's extension module is renamed whenever it changes; the recorded answers name
+    no module, so replaying an older bake uses the template's own."""
+    project = cookies.bake().project_path
+    record = project / ".cookiecutter.json"
+    answers = json.loads(record.read_text(encoding="utf-8"))["cookiecutter"]
+    assert not {"_extensions", "_copy_without_render"} & set(answers)
+    template = tmp_path / "template"
+    shutil.copytree(
+        TEMPLATE,
+        template,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
+    )
+    (template / "launcher_jinja.py").rename(template / "launcher_jinja_renamed.py")
+    settings = template / "cookiecutter.json"
+    text = settings.read_text(encoding="utf-8").replace(
+        '"launcher_jinja.', '"launcher_jinja_renamed.'
+    )
+    settings.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "cookiecutter", "--replay-file", str(record), str(template)]
+    run([*command, "--output-dir", str(tmp_path / "again")], cwd=tmp_path)
+    again = tmp_path / "again" / project.name
+    assert (again / "README.md").read_bytes() == (project / "README.md").read_bytes()
+
+
 OLDER = "6e9b9d1e31617bbc7bcf96684a06ac4ee8ebf0da"
 """A commit of this template from before the plugins for real products, the watchdog and the
 release workflow: a project baked from it has much to catch up on."""
