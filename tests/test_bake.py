@@ -406,6 +406,14 @@ def test_an_http_plugin_readme_speaks_of_no_socket_folder(default_project: Path)
     assert "socket" not in (default_project / "README.md").read_text(encoding="utf-8").lower()
 
 
+def test_a_command_without_host_is_not_said_to_listen_on_loopback_only(cookies: Any) -> None:
+    """The launcher cannot make a product listen on this machine only; its command can."""
+    command = ["{python}", "-m", "http.server", "--directory={directory}", "{port}"]
+    result = cookies.bake(extra_context={"product_command": json.dumps(command)})
+    assert result.exit_code == 0, result.exception
+    assert "loopback only" not in (result.project_path / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
 def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> None:
     result = cookies.bake(extra_context={"server_type": "grpc", "include_connect_mode": True})
     project = pyproject_of(result.project_path)["project"]
