@@ -50,6 +50,7 @@ def test_a_product_that_exits_during_start_up_is_reported_with_its_code_and_outp
     product.stop()
 
 
+@pytest.mark.slow
 def test_a_product_slow_to_start_is_asked_less_often_after_a_while(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
