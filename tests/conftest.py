@@ -50,6 +50,13 @@ def with_session_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {**session, **settings}
 
 
+def write_cookiecutter_config(path: Path, settings: dict[str, Any]) -> Path:
+    """Write a cookiecutter config file of ``settings`` and the session's own to ``path``."""
+    text = yaml.safe_dump(with_session_settings(settings), allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def home_files() -> dict[str, tuple[int, int]]:
     """Return the files in ``HOME_FOLDERS``, with their modification times and sizes."""
     files = {}

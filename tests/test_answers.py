@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, with_session_settings
+from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, write_cookiecutter_config
 from cookiecutter.cli import main as cookiecutter_command
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
@@ -518,8 +518,8 @@ def test_validation_holds_without_hooks(tmp_path: Path) -> None:
 
 
 def test_a_closed_pipe_does_not_cost_the_project(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"  # the session's settings only: no user configuration
-    config.write_text(yaml.safe_dump(with_session_settings({})), encoding="utf-8")
+    # The session's settings only: no user configuration.
+    config = write_cookiecutter_config(tmp_path / "config.yaml", {})
     command = shlex.join([*COOKIECUTTER, "--no-input", str(TEMPLATE)])
     done = subprocess.run(
         f"set -o pipefail; {command} | head -n 1",
@@ -637,9 +637,7 @@ def test_every_route_bakes_the_same_plugin(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "fields.json").write_text(json.dumps(FIELDS), encoding="utf-8")
     (tmp_path / "fields.toml").write_text(FIELDS_TOML, encoding="utf-8")
     (tmp_path / "command.json").write_text(json.dumps(COMMAND), encoding="utf-8")
-    config = tmp_path / "config.yaml"
-    settings = with_session_settings({"default_context": as_objects})
-    config.write_text(yaml.safe_dump(settings, sort_keys=False), "utf-8")
+    config = write_cookiecutter_config(tmp_path / "config.yaml", {"default_context": as_objects})
     routes: dict[str, dict[str, Any]] = {
         "text": {"extra_context": as_text},
         "objects": {"extra_context": as_objects},
@@ -671,9 +669,7 @@ def test_every_route_refuses_the_same_answers_with_the_same_messages(
     command = ["{python}", "--at={nowhere}"]
     objects = {"config_fields": fields, "product_command": command, "version": "one"}
     text = {**objects, "config_fields": json.dumps(fields), "product_command": json.dumps(command)}
-    config = tmp_path / "config.yaml"
-    settings = with_session_settings({"default_context": objects})
-    config.write_text(yaml.safe_dump(settings, sort_keys=False), "utf-8")
+    config = write_cookiecutter_config(tmp_path / "config.yaml", {"default_context": objects})
     routes: dict[str, dict[str, Any]] = {
         "text": {"extra_context": text},
         "objects": {"extra_context": objects},
@@ -702,8 +698,7 @@ def test_a_dict_typed_at_the_prompt_keeps_its_own_types(tmp_path: Path) -> None:
     }
     command = ["{python}", "-X", "tag={tag}", "-m", "http.server", "--directory={directory}"]
     context = {"config_fields": fields, "product_command": json.dumps(command)}
-    settings = with_session_settings({"default_context": context})
-    config.write_text(yaml.safe_dump(settings, sort_keys=False), "utf-8")
+    write_cookiecutter_config(config, {"default_context": context})
     typed = {
         "directory": {"type": "path", "default": "", "description": "d"},
         "tag": {"type": "str", "default": "8080", "description": "t"},
