@@ -46,6 +46,8 @@ def test_the_wheel_holds_the_package_types_license_and_entry_points(distribution
     assert {
         f"{PACKAGE}/__init__.py",
         f"{PACKAGE}/config.py",
+        f"{PACKAGE}/errors.py",
+        f"{PACKAGE}/logs.py",
         f"{PACKAGE}/launcher.py",
         f"{PACKAGE}/process.py",
         f"{PACKAGE}/py.typed",

@@ -30,7 +30,7 @@ from ansys.tools.common.launcher import config as launcher_config
 import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import (
     LauncherConfig,
-    process,
+    logs,
 )
 from {{ cookiecutter.package_name }} import watchdog as watchdog_module
 from {{ cookiecutter.package_name }}.command import METADATA_KEY_ENV
@@ -110,7 +110,7 @@ def launcher_config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep the logs of the products a test starts in its own folder, never the user's."""
     path = tmp_path / "logs"
-    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(path))
+    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(path))
     return path
 
 

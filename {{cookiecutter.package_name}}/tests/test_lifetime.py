@@ -17,7 +17,7 @@ import pytest
 import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import (
     LauncherConfig,
-    process,
+    logs,
 )
 from {{ cookiecutter.package_name }}.process import (
     LaunchError,
@@ -159,8 +159,8 @@ def test_the_product_and_its_processes_end_with_the_process_that_launched_it(
 def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(tmp_path / "logs"))
-    monkeypatch.setattr(process, "LOGS_KEPT", 3)
+    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(tmp_path / "logs"))
+    monkeypatch.setattr(logs, "LOGS_KEPT", 3)
     running = ProductProcess("stand-in")
     running.start(python_command("import time; time.sleep(60)"))
     try:
@@ -171,11 +171,11 @@ def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
             product.stop()
             finished.append(product.log_path)
         folder = tmp_path / "logs" / "stand-in"
-        assert process.log_folder("stand-in") == str(folder)
+        assert logs.log_folder("stand-in") == str(folder)
         assert running.log_path is not None
         assert Path(running.log_path).parent == folder
-        logs = sorted(str(path) for path in folder.iterdir())
-        assert logs == sorted([running.log_path, *map(str, finished[-3:])])
+        files = sorted(str(path) for path in folder.iterdir())
+        assert files == sorted([running.log_path, *map(str, finished[-3:])])
     finally:
         running.stop()
 
@@ -183,7 +183,7 @@ def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
 def test_a_long_product_name_is_shortened_in_file_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(tmp_path))
     name = "a-product-with-a-very-long-name-" * 8
     product = ProductProcess(name)
     product.start(python_command("print('done')"))
@@ -193,13 +193,13 @@ def test_a_long_product_name_is_shortened_in_file_names(
     assert log.exists()
     assert len(log.name) < 100
     assert len(log.parent.name) < 50
-    assert process.file_stem(name) != process.file_stem(name[:-1])
+    assert logs.file_stem(name) != logs.file_stem(name[:-1])
 
 
 def test_the_log_of_a_product_not_yet_stopped_is_kept_for_its_error_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(process, "LOGS_KEPT", 1)
+    monkeypatch.setattr(logs, "LOGS_KEPT", 1)
     failing = python_command("import sys; print('cannot start: licence missing'); sys.exit(3)")
     products = [ProductProcess("stand-in") for _ in range(3)]
     for product in products:
@@ -260,9 +260,9 @@ def test_a_log_folder_that_cannot_be_made_is_a_launch_error_naming_the_variable(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv(process.LOG_DIR_VARIABLE, str(blocker / "logs"))
+    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(blocker / "logs"))
     product = ProductProcess("stand-in")
-    with pytest.raises(LaunchError, match=process.LOG_DIR_VARIABLE):
+    with pytest.raises(LaunchError, match=logs.LOG_DIR_VARIABLE):
         product.start(python_command("pass"))
     assert not product.running
 
@@ -274,7 +274,7 @@ def test_without_a_usable_cache_folder_the_logs_go_to_the_temporary_folder(
 
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
-    monkeypatch.delenv(process.LOG_DIR_VARIABLE)
+    monkeypatch.delenv(logs.LOG_DIR_VARIABLE)
     monkeypatch.setattr(platformdirs, "user_cache_dir", lambda *_, **__: str(blocker / "cache"))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
     (tmp_path / "temp").mkdir()

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import LauncherConfig
+    from .errors import LaunchError
     from .launcher import Launcher
-    from .process import LaunchError
 
 __version__ = "{{ cookiecutter.version }}"
 
 __all__ = ["LaunchError", "Launcher", "LauncherConfig", "__version__"]
 
-_MODULE_OF = {"LaunchError": ".process", "Launcher": ".launcher", "LauncherConfig": ".config"}
+_MODULE_OF = {"LaunchError": ".errors", "Launcher": ".launcher", "LauncherConfig": ".config"}
 
 
 def __getattr__(name: str) -> object:
