@@ -37,6 +37,7 @@ DEFAULT_FILES = {
     f"src/{PACKAGE}/config.py",
     f"src/{PACKAGE}/errors.py",
     f"src/{PACKAGE}/launcher.py",
+    f"src/{PACKAGE}/listeners.py",
     f"src/{PACKAGE}/logs.py",
     f"src/{PACKAGE}/process.py",
     f"src/{PACKAGE}/py.typed",
@@ -50,6 +51,7 @@ DEFAULT_FILES = {
     "tests/test_lifetime.py",
     "tests/test_process.py",
     "tests/test_readme.py",
+    "tests/test_safety.py",
     "tests/stand_in.py",
 }
 
@@ -167,11 +169,12 @@ def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> Non
     assert project["dependencies"] == [
         "ansys-tools-local-product-launcher>=0.3",
         "platformdirs>=3.6",
+        "psutil>=6",
         "requests>=2.32.4",
     ]
     assert project["optional-dependencies"] == {
         "test": ["pytest>=8"],
-        "lint": ["mypy>=1.13", "ruff>=0.9", "types-requests"],
+        "lint": ["mypy>=1.13", "ruff>=0.9", "types-psutil", "types-requests"],
     }
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
@@ -329,6 +332,7 @@ def test_ansys_tools_common_changes_group_imports_and_dependencies(cookies: Any)
         "grpcio>=1.60",
         "grpcio-health-checking>=1.60",
         "platformdirs>=3.6",
+        "psutil>=6",
         "requests>=2.32.4",
     ]
     assert set(project["entry-points"]) == {"ansys.tools.common.launcher"}
@@ -425,10 +429,11 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
         "grpcio>=1.60",
         "grpcio-health-checking>=1.60",
         "platformdirs>=3.6",
+        "psutil>=6",
     ]
     assert project["optional-dependencies"] == {
         "test": ["cryptography>=42", "pytest>=8"],
-        "lint": ["mypy>=1.13", "ruff>=0.9", "types-grpcio"],
+        "lint": ["mypy>=1.13", "ruff>=0.9", "types-grpcio", "types-psutil"],
     }
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
@@ -459,6 +464,7 @@ def test_a_field_found_in_the_ansys_installation_declares_ansys_tools_common(coo
         "ansys-tools-local-product-launcher>=0.3",
         "ansys-tools-common>=0.4",
         "platformdirs>=3.6",
+        "psutil>=6",
         "requests>=2.32.4",
     ]
 

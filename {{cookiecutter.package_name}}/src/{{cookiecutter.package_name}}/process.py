@@ -42,7 +42,12 @@ def child_environment(environment: dict[str, str], unset: Sequence[str]) -> dict
 
 
 class ProductProcess:
-    """One run of the product at a time: ``start()`` it, then ``stop()`` it, as often as needed."""
+    """One run of the product at a time: ``start()`` it, then ``stop()`` it, as often as needed.
+
+    A watchdog (``watchdog.py``) runs from before the product exists, or any folder of the launch,
+    until ``stop()``: if this process ends without ``stop()``, the product, the processes it
+    started and the launch's folders end with it.
+    """
 
     def __init__(self, name: str) -> None:
         """Name the product; the name prefixes its log files and error messages."""
@@ -51,6 +56,8 @@ class ProductProcess:
         """File with the product's output (stdout and stderr) of the last start; kept after stop."""
         self._process: subprocess.Popen[bytes] | None = None
         self._watchdog: subprocess.Popen[bytes] | None = None
+        self._group: int | None = None
+        self._folders: list[str] = []
         self._job: int | None = None
         self._log: BinaryIO | None = None
 
@@ -65,23 +72,51 @@ class ProductProcess:
         return None if self._process is None else self._process.pid
 
     @property
+    def group(self) -> int | None:
+        """The process group the product runs in (POSIX), while it is started: the watchdog's."""
+        return None if self._process is None else self._group
+
+    @property
     def exited(self) -> bool:
         """Whether the product was started and has exited since."""
         return self._process is not None and self._process.poll() is not None
+
+    def private_folder(self, parent: str, prefix: str) -> str:
+        """Create a new folder in ``parent`` that only this user can use; return its path.
+
+        The watchdog is told the folder before it is created, so it is removed at ``stop()``, and
+        also if this process ends without ``stop()`` at any moment after this call begins.
+        """
+        import secrets
+
+        self._watch()
+        for _ in range(100):
+            path = os.path.join(parent, prefix + secrets.token_hex(4))
+            self._folders.append(path)
+            _tell(self._watchdog, b"%s %s\n" % (watchdog.FOLDER, os.fsencode(path)))
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                self._folders.remove(path)
+                continue
+            except OSError as error:
+                self._folders.remove(path)
+                raise LaunchError(f"cannot create a folder in {parent!r}: {error}") from error
+            return path
+        raise LaunchError(f"cannot create a new folder in {parent!r}: every name tried exists")
 
     def start(
         self,
         command: list[str],
         environment: dict[str, str] | None = None,
         unset: Sequence[str] = (),
-        cleanup: Sequence[str] = (),
     ) -> None:
         """Start ``command`` (no shell), its output going to a new log file.
 
         The product gets this process's environment with ``environment`` added and the
-        variables ``unset`` removed. It runs in a process group of its own (a job object on
-        Windows), watched by ``watchdog.py``: if this process ends without ``stop()``, the
-        product and the processes it started end too, and the folders ``cleanup`` are removed.
+        variables ``unset`` removed. It runs in the process group of its watchdog (a job object
+        on Windows): if this process ends without ``stop()``, the product and the processes it
+        started end too, and the launch's folders are removed (see ``private_folder``).
         Raises ``LaunchError`` if the program cannot be run; no log file is left in that case.
         """
         import subprocess
@@ -90,8 +125,16 @@ class ProductProcess:
             raise LaunchError(f"{self.name} is already started (log: {self.log_path})")
         log_fd, self.log_path = logs.new_log(self.name)
         self._log = open(log_fd, "wb")  # noqa: SIM115 - kept open, and locked, until stop()
-        # The watchdog runs before the product does, so that no moment is left unwatched.
-        self._watchdog = _watchdog(cleanup)
+        self._watch()
+        options: dict[str, Any] = {}
+        if sys.platform == "win32":
+            options["creationflags"] = 0x4  # CREATE_SUSPENDED: resumed once in the job object
+        elif sys.version_info >= (3, 11):
+            options["process_group"] = self._group or 0
+        else:
+            import functools
+
+            options["preexec_fn"] = functools.partial(os.setpgid, 0, self._group or 0)
         try:
             self._process = subprocess.Popen(
                 command,
@@ -99,18 +142,46 @@ class ProductProcess:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=child_environment(environment or {}, unset),
-                start_new_session=sys.platform != "win32",
+                **options,
             )
-        except (OSError, ValueError) as error:  # ValueError: a NUL character in an argument
-            self._end_watch()
+        except (OSError, ValueError, subprocess.SubprocessError) as error:
+            # ValueError: a NUL character in an argument; SubprocessError: the group is gone
             self._log.close()
             self._log = None
             os.remove(self.log_path)
             self.log_path = None
+            self.stop()
             raise LaunchError(f"{self.name} cannot be run as {command[0]!r}: {error}") from error
+        if self._group is None and sys.platform != "win32":
+            self._group = self._process.pid  # no watchdog: a group of its own
+        _tell(self._watchdog, b"%s %d\n" % (watchdog.PID, self._process.pid))
         if sys.platform == "win32":
             self._job = _kill_on_close_job(self._process.pid)
-        _tell(self._watchdog, f"{self._process.pid}\n".encode())
+            _resume(self._process.pid)
+
+    def ensure_watched(self) -> bool:
+        """Return whether the running product is watched; if its watchdog has ended, log a
+        warning and start another that takes over the product, its group and its folders."""
+        if not self.running:
+            return True
+        if self._watchdog is not None and self._watchdog.poll() is None:
+            return True
+        import logging
+
+        if self._watchdog is not None:
+            logging.getLogger(__name__).warning(
+                "the watchdog of %s (pid %d) ended with code %s while the product runs;"
+                " starting another",
+                self.name,
+                self._watchdog.pid,
+                self._watchdog.returncode,
+            )
+            if self._watchdog.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._watchdog.stdin.close()
+        self._watchdog = None
+        self._watch()
+        return self._watchdog is not None
 
     def wait_for_output(self, pattern: bytes, deadline: float) -> re.Match[bytes]:
         """Return the first match of ``pattern`` in the product's output.
@@ -149,6 +220,44 @@ class ProductProcess:
             pause = min(pause * 2, SOON_PAUSE if now - began < SOON else LATER_PAUSE)
         self.fail_if_exited()
 
+    def wait_until_served(
+        self, ready: Callable[[], bool], port: int | None, deadline: float, what: str
+    ) -> None:
+        """Like ``wait_until``, and over TCP (``port``) also until the listener on ``port`` is the
+        product's (see ``listeners.py``): an answer from another process does not count.
+
+        At ``deadline``, the error names the process that holds ``port``, where the system tells.
+        """
+        from . import listeners
+
+        answered_by_another: list[bool] = []
+
+        def served() -> bool:
+            if not ready():
+                return False
+            if port is None or self.listens_on(port):
+                return True
+            answered_by_another.append(True)
+            return False
+
+        try:
+            self.wait_until(served, deadline, what)
+        except LaunchError:
+            if not answered_by_another or self.exited:
+                raise
+            other = listeners.holder(port or 0) or "another process"
+            raise self.error(
+                f"did not listen on port {port} before the startup timeout: {other} listens and"
+                " answers there"
+            ) from None
+
+    def listens_on(self, port: int) -> bool:
+        """Return whether the running product, or a process it started, listens on TCP ``port``."""
+        from . import listeners
+
+        pid = self.pid
+        return pid is not None and listeners.product_listens(pid, self._group, port)
+
     def fail_if_exited(self) -> None:
         """Raise ``LaunchError`` with the exit code and output if the product has exited."""
         code = None if self._process is None else self._process.poll()
@@ -166,42 +275,77 @@ class ProductProcess:
     def stop(self, timeout: float | None = None) -> None:
         """Terminate the product, kill it after ``timeout`` seconds, and always reap it.
 
-        The signals go to the product's process group, so the processes it started end too.
-        Safe to call more than once, after the product crashed and after a failed start.
+        The signals go to the product's process group, so the processes it started end too;
+        the launch's folders are removed. Safe to call more than once, after the product
+        crashed and after a failed start.
         """
         import subprocess
 
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            _signal(process, kill=False)
+        if process is not None and process.poll() is None:
+            self._signal(process, kill=False)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
-        # What the product started may outlive it: the whole group ends here.
-        _signal(process, kill=True)
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            import logging
+        # What the product started may outlive it: the whole group ends here, by the watchdog
+        # if it runs (so that the folders go even if this process ends meanwhile).
+        if not self._end_watch() and process is not None:
+            self._signal(process, kill=True)
+        watchdog.remove(self._folders)
+        self._folders = []
+        self._group = None
+        if process is not None:
+            try:
+                process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                import logging
 
-            logging.getLogger(__name__).warning("%s (pid %d) ignored kill", self.name, process.pid)
+                logging.getLogger(__name__).warning(
+                    "%s (pid %d) ignored kill", self.name, process.pid
+                )
         if self._job is not None:
             _close_handle(self._job)  # ends what the product left running
             self._job = None
-        self._end_watch()
         if self._log is not None:
             self._log.close()
             self._log = None
 
-    def _end_watch(self) -> None:
-        """Tell the watchdog that the product is stopped, and reap it."""
+    def _signal(self, process: subprocess.Popen[bytes], *, kill: bool) -> None:
+        """Ask the product's process group to end (``kill``: force it); the process on
+        Windows."""
+        if sys.platform == "win32":
+            if kill:
+                process.kill()
+            else:
+                process.terminate()
+            return
+        import signal
+
+        with contextlib.suppress(OSError):  # the group is gone
+            os.killpg(self._group or process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+
+    def _watch(self) -> None:
+        """Start a watchdog unless one runs; tell it the folders and the product so far."""
+        if self._watchdog is not None:
+            return
+        self._watchdog = _watchdog(self._group)
+        if self._watchdog is None:
+            return
+        if self._group is None and sys.platform != "win32":
+            self._group = self._watchdog.pid
+        lines = [b"%s %s\n" % (watchdog.FOLDER, os.fsencode(path)) for path in self._folders]
+        if self._process is not None:
+            lines.append(b"%s %d\n" % (watchdog.PID, self._process.pid))
+        _tell(self._watchdog, b"".join(lines))
+
+    def _end_watch(self) -> bool:
+        """Have the watchdog remove the folders and end the product's group (itself included),
+        and reap it; return whether it did."""
         import subprocess
 
         guard, self._watchdog = self._watchdog, None
         if guard is None:
-            return
-        _tell(guard, watchdog.STOP)
+            return False
+        told = guard.poll() is None and _tell(guard, watchdog.END + b"\n")
         if guard.stdin is not None:
             with contextlib.suppress(OSError):
                 guard.stdin.close()
@@ -210,6 +354,8 @@ class ProductProcess:
         except subprocess.TimeoutExpired:
             guard.kill()
             guard.wait()
+            return False
+        return told
 
     def _read_log(self) -> bytes:
         if self.log_path is None:
@@ -221,25 +367,33 @@ class ProductProcess:
             return b""
 
 
-def _watchdog(cleanup: Sequence[str]) -> subprocess.Popen[bytes] | None:
-    """Start ``watchdog.py``, which removes the folders ``cleanup`` and ends the product whose
-    pid it is then told (see ``_tell``) if this process ends without ``stop()``.
+def _watchdog(group: int | None) -> subprocess.Popen[bytes] | None:
+    """Start ``watchdog.py``: in a new process group in this session, or in the group ``group``
+    of a product it takes over (POSIX); in a process group of its own on Windows.
 
-    It runs in a session (a process group on Windows) of its own, so a signal meant for this
-    process's terminal does not reach it.
+    It ignores the signals of this process's terminal. Returns ``None`` (with a warning) if it
+    cannot be started.
     """
     import subprocess
 
+    options: dict[str, Any] = {}
+    if sys.platform == "win32":
+        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+    elif sys.version_info >= (3, 11):
+        options["process_group"] = group or 0
+    else:
+        import functools
+
+        options["preexec_fn"] = functools.partial(os.setpgid, 0, group or 0)
     try:
         guard = subprocess.Popen(
-            [sys.executable, "-I", "-S", watchdog.__file__, *cleanup],
+            [sys.executable, "-I", "-S", watchdog.__file__],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=sys.platform != "win32",
-            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+            **options,
         )
-    except OSError as error:
+    except (OSError, subprocess.SubprocessError) as error:
         import logging
 
         logging.getLogger(__name__).warning("no watchdog (%s): the product may outlive us", error)
@@ -264,26 +418,16 @@ if sys.platform != "win32":
     os.register_at_fork(after_in_child=_close_pipes_in_child)
 
 
-def _tell(guard: subprocess.Popen[bytes] | None, message: bytes) -> None:
-    """Write ``message`` to the watchdog ``guard``; nothing if it has ended."""
-    if guard is not None and guard.stdin is not None:
-        with contextlib.suppress(OSError, ValueError):  # ValueError: the pipe is closed
-            guard.stdin.write(message)
-            guard.stdin.flush()
-
-
-def _signal(process: subprocess.Popen[bytes], *, kill: bool) -> None:
-    """Ask the product's process group to end (``kill``: force it), or the process on Windows."""
-    if sys.platform == "win32":
-        if kill:
-            process.kill()
-        else:
-            process.terminate()
-        return
-    import signal
-
-    with contextlib.suppress(OSError):  # the group is gone: the process has exited
-        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+def _tell(guard: subprocess.Popen[bytes] | None, message: bytes) -> bool:
+    """Write ``message`` to the watchdog ``guard``; return whether it could be written."""
+    if guard is None or guard.stdin is None:
+        return False
+    try:
+        guard.stdin.write(message)
+        guard.stdin.flush()
+    except (OSError, ValueError):  # ValueError: the pipe is closed
+        return False
+    return True
 
 
 def _kill_on_close_job(pid: int) -> int | None:
@@ -343,6 +487,23 @@ def _kill_on_close_job(pid: int) -> int | None:
         kernel32.CloseHandle(job)
         return None
     return int(job)
+
+
+def _resume(pid: int) -> None:
+    """Resume the process ``pid``, started suspended (Windows)."""
+    if sys.platform != "win32":
+        return
+    import ctypes
+    from ctypes import wintypes
+
+    ntdll = ctypes.WinDLL("ntdll")
+    ntdll.NtResumeProcess.argtypes = (wintypes.HANDLE,)
+    kernel32 = _kernel32()
+    process = kernel32.OpenProcess(0x0800, False, pid)  # PROCESS_SUSPEND_RESUME
+    if not process:
+        raise LaunchError(f"cannot resume the product (pid {pid}): {ctypes.WinError()}")
+    ntdll.NtResumeProcess(process)
+    kernel32.CloseHandle(process)
 
 
 def _close_handle(handle: int) -> None:

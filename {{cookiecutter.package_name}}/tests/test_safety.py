@@ -1,0 +1,332 @@
+"""The launcher hands over only its product's server, and a launch killed at any moment leaves no
+process and no folder behind.
+
+These tests run the stand-in with command lines of their own (told its port, reporting it
+{%- if cookiecutter.server_type == "grpc" %}, listening on a Unix domain socket{% endif %}), so they test the launcher's machinery whatever
+``PRODUCT_COMMAND`` is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psutil
+import pytest
+
+import {{ cookiecutter.package_name }}.launcher as launcher_module
+from {{ cookiecutter.package_name }} import (
+    Launcher,
+    LauncherConfig,
+    LaunchError,
+    command,
+)
+{%- if cookiecutter.server_type == "grpc" %}
+from {{ cookiecutter.package_name }}.config import UDS_SERVICE
+{%- endif %}
+
+from . import stand_in as stand_in_module
+from .conftest import STAND_IN, WATCHDOG, literal
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
+{%- if cookiecutter.server_type == "grpc" %}
+# The shapes over TCP use the insecure transport, which the launcher library warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:.*without TLS")
+SHAPES = {
+    "told its port": ("insecure", ["--host={host}", "--port={port}"]),
+    "reporting its port": ("insecure", ["--host={host}"]),
+    "on a Unix domain socket": ("uds", ["--uds-dir={uds_dir}", "--uds-id={uds_id}"]),
+}
+{%- else %}
+SHAPES = {
+    "told its port": ("", ["--bind={host}", "--port={port}"]),
+    "reporting its port": ("", ["--bind={host}"]),
+}
+{%- endif %}
+"""Launches the tests try: a transport and the stand-in's arguments."""
+
+
+def use_stand_in(monkeypatch: pytest.MonkeyPatch, arguments: list[str]) -> list[str]:
+    """Make the launcher run the stand-in with ``arguments``; return the ``PRODUCT_COMMAND``."""
+    product_command = ["{python}", literal(str(STAND_IN)), *arguments]
+    monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", product_command)
+    monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+    templates: dict[str, Any] = {"command": arguments, "env": {}}
+{%- if cookiecutter.server_type == "grpc" %}
+    templates["uds_service"] = UDS_SERVICE
+{%- endif %}
+    monkeypatch.setenv(stand_in_module.TEMPLATES_VARIABLE, json.dumps(templates))
+    return product_command
+
+
+def shaped(config: LauncherConfig, transport: str) -> LauncherConfig:
+    """Return ``config`` with ``transport``, where the plugin has that field."""
+    values: dict[str, Any] = dataclasses.asdict(config)
+    if transport:
+        values["transport"] = transport
+    return LauncherConfig(**values)
+
+
+# A launching program that is killed, or kills itself, at a chosen moment: "product" right after
+# the product's process is created, "folder" right after a folder of the launch is created,
+# "random" when the test says (it prints "launching" first). It prints each folder it creates.
+LAUNCHER = """
+import json, os, signal, subprocess, sys
+import {{ cookiecutter.package_name }}.launcher as launcher_module
+
+moment, watchdog, command, config = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
+launcher_module.PRODUCT_COMMAND = command
+launcher_module.PRODUCT_ENV = {}
+logs = os.environ["ANSYS_LAUNCHER_LOG_DIR"]
+make_folder, popen_init = os.mkdir, subprocess.Popen.__init__
+
+
+def mkdir(path, *args, **kwargs):
+    make_folder(path, *args, **kwargs)
+    if not os.path.abspath(path).startswith(logs):
+        print("folder", os.path.abspath(path), flush=True)
+        if moment == "folder":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def init(self, args, *more, **options):
+    popen_init(self, args, *more, **options)
+    if moment == "product" and watchdog not in map(str, args):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+os.mkdir, subprocess.Popen.__init__ = mkdir, init
+launcher = launcher_module.Launcher(config=launcher_module.LauncherConfig(**config))
+print("launching", flush=True)
+launcher.start()
+print("started", flush=True)
+sys.stdin.readline()
+"""
+
+
+def marked(marker: str) -> list[psutil.Process]:
+    """Return the running processes whose environment holds ``marker``."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE and marker in process.environ():
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def launch_and_kill(
+    moment: str, product_command: list[str], config: LauncherConfig, delay: float, how: int
+) -> tuple[list[psutil.Process], list[str]]:
+    """Run ``LAUNCHER`` until the moment (or ``delay`` s after it says "launching", then send it
+    ``how``); return the processes and folders of the launch still there 5 s later."""
+    marker = f"LAUNCH_{uuid.uuid4().hex}"
+    arguments = [json.dumps(product_command), json.dumps(dataclasses.asdict(config))]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, moment, WATCHDOG, *arguments],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, marker: "1"},
+    )
+    assert parent.stdout is not None
+    assert parent.stdin is not None
+    if moment != "random":
+        parent.stdin.close()  # a launch that gets through ends the program without stop()
+    folders = []
+    try:
+        if moment == "random":
+            assert parent.stdout.readline() == "launching\n"
+            time.sleep(delay)
+            parent.send_signal(how)
+        for line in parent.stdout:
+            if line.startswith("folder "):
+                folders.append(line.split(" ", 1)[1].strip())
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (marked(marker) or any(map(os.path.exists, folders))):
+            time.sleep(0.05)
+        return marked(marker), [folder for folder in folders if os.path.exists(folder)]
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+        parent.stdin.close()
+        for left in marked(marker):
+            left.kill()
+
+
+MOMENTS = [
+    *((shape, "product") for shape in SHAPES),
+    *((shape, "folder") for shape, (transport, _) in SHAPES.items() if transport == "uds"),
+]
+"""The moments of a launch a test kills the launching program at."""
+
+
+@posix_only
+@pytest.mark.parametrize(("shape", "moment"), MOMENTS)
+def test_a_launcher_killed_right_after_starting_the_product_or_a_folder_leaves_nothing(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch, shape: str, moment: str
+) -> None:
+    transport, arguments = SHAPES[shape]
+    product_command = use_stand_in(monkeypatch, arguments)
+    left, folders = launch_and_kill(moment, product_command, shaped(config, transport), 0, 0)
+    assert left == []
+    assert folders == []
+
+
+@pytest.mark.slow
+@posix_only
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_launcher_killed_at_a_random_moment_of_its_start_leaves_nothing(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    transport, arguments = SHAPES[shape]
+    product_command = use_stand_in(monkeypatch, arguments)
+    config = shaped(config, transport)
+    trials = [
+        (random.uniform(0, 0.3), random.choice([signal.SIGKILL, signal.SIGTERM])) for _ in range(8)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(
+                lambda trial: launch_and_kill("random", product_command, config, *trial), trials
+            )
+        )
+    assert [result for result in results if result != ([], [])] == []
+
+
+@posix_only
+def test_a_watchdog_that_ended_is_replaced_at_the_next_check(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport, arguments = SHAPES["told its port"]
+    use_stand_in(monkeypatch, arguments)
+    launcher = Launcher(config=shaped(config, transport))
+    launcher.start()
+    try:
+        guard = launcher._process._watchdog  # the machinery under test
+        assert guard is not None
+        guard.kill()
+        guard.wait()
+        assert launcher.check(timeout=5)
+        assert "watchdog" in caplog.text
+        assert any(record.levelname == "WARNING" for record in caplog.records)
+        replacement = launcher._process._watchdog
+        assert replacement is not None
+        assert replacement.poll() is None
+        assert os.getpgid(replacement.pid) == launcher._process.group
+    finally:
+        launcher.stop()
+    assert launcher._process._watchdog is None
+
+
+@posix_only
+def test_a_launcher_killed_after_its_watchdog_was_replaced_leaves_nothing(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, arguments = SHAPES["told its port"]
+    product_command = use_stand_in(monkeypatch, arguments)
+    source = LAUNCHER.replace(
+        'print("started", flush=True)',
+        "launcher._process._watchdog.kill(); launcher._process._watchdog.wait()\n"
+        "assert launcher.check(timeout=5)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)",
+    )
+    monkeypatch.setattr(sys.modules[__name__], "LAUNCHER", source)
+    left, folders = launch_and_kill("after", product_command, shaped(config, transport), 0, 0)
+    assert left == []
+    assert folders == []
+
+
+def answering_server() -> tuple[Callable[[], None], int]:
+    """Start a server on a free port of 127.0.0.1 that answers as the product would; return
+    what stops it, and its port."""
+{%- if cookiecutter.server_type == "grpc" %}
+    import grpc
+    from grpc_health.v1 import (  # type: ignore[import-untyped,unused-ignore]
+        health,
+        health_pb2_grpc,
+    )
+
+    # Without SO_REUSEPORT, as most servers bind: then the product cannot share the port.
+    server = grpc.server(ThreadPoolExecutor(2), options=[("grpc.so_reuseport", 0)])
+    health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+
+    def stop() -> None:
+        server.stop(None).wait()
+
+    return stop, port
+{%- else %}
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return stop, server.server_address[1]
+{%- endif %}
+
+
+@pytest.mark.slow
+def test_a_port_taken_by_another_server_that_answers_is_never_handed_over(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, arguments = SHAPES["told its port"]
+    use_stand_in(monkeypatch, arguments)
+    stop_other, taken = answering_server()
+    reserve = command.reserve_port
+    ports = iter([taken])
+    monkeypatch.setattr(command, "reserve_port", lambda host: next(ports, None) or reserve(host))
+    launcher = Launcher(config=shaped(config, transport))
+    try:
+        launcher.start()
+        address = launcher.urls["main"]
+        assert not address.endswith(f":{taken}")
+        assert launcher._process.listens_on(int(address.rpartition(":")[2]))
+    finally:
+        launcher.stop()
+        stop_other()
+
+
+@pytest.mark.slow
+def test_a_product_that_never_gets_its_port_fails_naming_who_holds_it(
+    config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, _ = SHAPES["told its port"]
+    # A product that keeps running without listening, while another server has its port.
+    monkeypatch.setattr(
+        launcher_module,
+        "PRODUCT_COMMAND",
+        [literal(sys.executable), "-c", "import time; time.sleep(60)", "{port}"],
+    )
+    monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+    monkeypatch.setattr(launcher_module, "STARTUP_TIMEOUT", 2.0)
+    stop_other, taken = answering_server()
+    monkeypatch.setattr(command, "reserve_port", lambda host: taken)
+    launcher = Launcher(config=shaped(config, transport))
+    try:
+        with pytest.raises(LaunchError, match=f"port {taken} .*pid {os.getpid()}") as raised:
+            launcher.start()
+        assert "listens and answers there" in str(raised.value)
+        assert launcher.urls.get("main", "").endswith(f":{taken}") is False
+    finally:
+        launcher.stop()
+        stop_other()
