@@ -48,6 +48,7 @@ DEFAULT_FILES = {
     "tests/test_config.py",
     "tests/test_launcher.py",
     "tests/test_lifetime.py",
+    "tests/test_logs.py",
     "tests/test_process.py",
     "tests/test_readme.py",
     "tests/stand_in.py",
