@@ -49,6 +49,7 @@ DEFAULT_FILES = {
     "tests/test_config.py",
     "tests/test_launcher.py",
     "tests/test_lifetime.py",
+    "tests/test_logs.py",
     "tests/test_process.py",
     "tests/test_readme.py",
     "tests/test_safety.py",

@@ -1,4 +1,4 @@
-"""The product never outlives the Python process that launched it, and its logs stay bounded."""
+"""The product never outlives the Python process that launched it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,10 +16,8 @@ import pytest
 import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import (
     LauncherConfig,
-    logs,
 )
 from {{ cookiecutter.package_name }}.process import (
-    LaunchError,
     ProductProcess,
 )
 
@@ -156,65 +153,6 @@ def test_the_product_and_its_processes_end_with_the_process_that_launched_it(
                 os.kill(pid, signal.SIGKILL)
 
 
-def test_each_start_keeps_the_newest_logs_and_those_of_running_products(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(tmp_path / "logs"))
-    monkeypatch.setattr(logs, "LOGS_KEPT", 3)
-    running = ProductProcess("stand-in")
-    running.start(python_command("import time; time.sleep(60)"))
-    try:
-        finished = []
-        for _ in range(6):
-            product = ProductProcess("stand-in")
-            product.start(python_command("print('done')"))
-            product.stop()
-            finished.append(product.log_path)
-        folder = tmp_path / "logs" / "stand-in"
-        assert logs.log_folder("stand-in") == str(folder)
-        assert running.log_path is not None
-        assert Path(running.log_path).parent == folder
-        files = sorted(str(path) for path in folder.iterdir())
-        assert files == sorted([running.log_path, *map(str, finished[-3:])])
-    finally:
-        running.stop()
-
-
-def test_a_long_product_name_is_shortened_in_file_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(tmp_path))
-    name = "a-product-with-a-very-long-name-" * 8
-    product = ProductProcess(name)
-    product.start(python_command("print('done')"))
-    product.stop()
-    assert product.log_path is not None
-    log = Path(product.log_path)
-    assert log.exists()
-    assert len(log.name) < 100
-    assert len(log.parent.name) < 50
-    assert logs.file_stem(name) != logs.file_stem(name[:-1])
-
-
-def test_the_log_of_a_product_not_yet_stopped_is_kept_for_its_error_message(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(logs, "LOGS_KEPT", 1)
-    failing = python_command("import sys; print('cannot start: licence missing'); sys.exit(3)")
-    products = [ProductProcess("stand-in") for _ in range(3)]
-    for product in products:
-        product.start(failing)
-    deadline = time.monotonic() + 10
-    while not all(product.exited for product in products) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    another = ProductProcess("stand-in")
-    another.start(python_command("pass"))  # removes the old logs it may
-    another.stop()
-    for product in products:
-        assert "cannot start: licence missing" in str(product.error("failed"))
-        product.stop()
-
-
 @posix_only
 def test_stop_ends_what_the_product_started_also_after_the_product_itself_ended() -> None:
     helper = (
@@ -253,33 +191,3 @@ def test_a_forked_child_does_not_hold_up_stop() -> None:
         assert time.monotonic() - began < 1
     finally:
         os.waitpid(child, 0)
-
-
-def test_a_log_folder_that_cannot_be_made_is_a_launch_error_naming_the_variable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv(logs.LOG_DIR_VARIABLE, str(blocker / "logs"))
-    product = ProductProcess("stand-in")
-    with pytest.raises(LaunchError, match=logs.LOG_DIR_VARIABLE):
-        product.start(python_command("pass"))
-    assert not product.running
-
-
-def test_without_a_usable_cache_folder_the_logs_go_to_the_temporary_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import platformdirs
-
-    blocker = tmp_path / "a-file"
-    blocker.write_text("", encoding="utf-8")
-    monkeypatch.delenv(logs.LOG_DIR_VARIABLE)
-    monkeypatch.setattr(platformdirs, "user_cache_dir", lambda *_, **__: str(blocker / "cache"))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
-    (tmp_path / "temp").mkdir()
-    product = ProductProcess("stand-in")
-    product.start(python_command("pass"))
-    product.stop()
-    assert product.log_path is not None
-    assert Path(product.log_path).is_relative_to(tmp_path / "temp")

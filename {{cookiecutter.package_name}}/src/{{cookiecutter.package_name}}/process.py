@@ -265,12 +265,30 @@ class ProductProcess:
             raise self.error(f"exited with code {code} during start-up")
 
     def error(self, what: str) -> LaunchError:
-        """Return a ``LaunchError`` saying ``what`` happened, with the last lines of output."""
-        lines = self._read_log().decode("utf-8", errors="replace").splitlines()
-        tail = "\n".join(lines[-LOG_LINES_IN_ERRORS:])
-        return LaunchError(
-            f"{self.name} {what}. Last lines of its output ({self.log_path}):\n{tail}"
-        )
+        """Return a ``LaunchError`` saying ``what`` happened, with the last lines of output.
+
+        If the product printed nothing, the message says so instead; if it has exited too, its
+        empty log is removed (``log_path`` becomes ``None``).
+        """
+        output = self._read_log()
+        if output:
+            lines = output.decode("utf-8", errors="replace").splitlines()
+            tail = "\n".join(lines[-LOG_LINES_IN_ERRORS:])
+            return LaunchError(
+                f"{self.name} {what}. Last lines of its output ({self.log_path}):\n{tail}"
+            )
+        if self.exited and self.log_path is not None:
+            if self._log is not None:  # Windows removes no open file
+                self._log.close()
+                self._log = None
+            try:
+                os.remove(self.log_path)
+            except OSError:  # still open in a process the product started (Windows)
+                pass
+            else:
+                self.log_path = None
+                return LaunchError(f"{self.name} {what}. It printed nothing.")
+        return LaunchError(f"{self.name} {what}. It printed nothing (log: {self.log_path}).")
 
     def stop(self, timeout: float | None = None) -> None:
         """Terminate the product, kill it after ``timeout`` seconds, and always reap it.
