@@ -273,6 +273,77 @@ def cli() -> CliRunner:
     return run
 
 
+{%- if cookiecutter.server_type == "grpc" %}
+
+
+def write_certificates(folder: Path, *, signed_by_another_ca: str = "") -> Path:
+    """Write a CA (``ca.crt``), and server and client certificates for 127.0.0.1 signed by it,
+    into ``folder``, for mTLS; the certificate named ``signed_by_another_ca`` (``server`` or
+    ``client``), if any, is signed by another CA. The keys are readable by their owner only."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def issue(
+        name: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: x509.Certificate | None,
+        issuer_key: ec.EllipticCurvePrivateKey,
+    ) -> x509.Certificate:
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject if issuer is None else issuer.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), True)
+        )
+        if issuer is not None:
+            names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    def write(name: str, key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate) -> None:
+        (folder / f"{name}.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_file = folder / f"{name}.key"
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+
+    authorities = []
+    for name in ("test CA", "another CA"):
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        authorities.append((issue(name, ca_key, None, ca_key), ca_key))
+    write("ca", authorities[0][1], authorities[0][0])
+    for name in ("server", "client"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        ca, ca_key = authorities[name == signed_by_another_ca]
+        write(name, key, issue(name, key, ca, ca_key))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def certs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a CA and server and client certificates for 127.0.0.1, for mTLS."""
+    return write_certificates(tmp_path_factory.mktemp("certs"))
+{%- endif %}
+
+
 def use_command(monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
     """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``."""
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", command)
