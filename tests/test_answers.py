@@ -21,8 +21,8 @@ from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
 
-import launcher_answers as rules
-from launcher_jinja import ANSWERS_FILE, AnswersRefused
+import launcher_rules as rules
+from launcher_filters import ANSWERS_FILE, AnswersRefused
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 QUESTIONS = [name for name in COOKIECUTTER_JSON if not name.startswith("_")]

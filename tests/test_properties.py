@@ -22,8 +22,8 @@ from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from launcher_answers import shown
-from launcher_jinja import ANSWERS_FILE, AnswersRefused
+from launcher_filters import ANSWERS_FILE, AnswersRefused
+from launcher_rules import shown
 
 if sys.version_info >= (3, 11):
     import tomllib

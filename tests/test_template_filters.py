@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-import launcher_jinja as extensions  # conftest puts the template folder on sys.path
+import launcher_filters as extensions  # conftest puts the template folder on sys.path
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -54,6 +54,44 @@ def test_cruft_creates_an_up_to_date_project_and_updates_it(tmp_path: Path) -> N
     assert "up to date" in run([*CRUFT, "check"], cwd=project)
 
 
+NEW_FILTER = '''
+
+def shouted(text: str) -> str:
+    """A filter of a later template version."""
+    return text.upper()
+'''
+
+
+def test_cruft_update_renders_with_the_filters_of_the_new_version(tmp_path: Path) -> None:
+    """``cruft update`` renders the project's template version and the new one in one process,
+    from one folder: a new version of the filters module, under the same name, is used."""
+    template = tmp_path / "template"
+    shutil.copytree(
+        TEMPLATE,
+        template,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
+    )
+    commit_all(template, "Template")
+    out = tmp_path / "out"
+    out.mkdir()
+    run([*CRUFT, "create", "--no-input", str(template), "--output-dir", str(out)], cwd=out)
+    project = out / "example_httpserver_plugin"
+    commit_all(project, "Generated")
+
+    filters = template / "launcher_filters.py"
+    source = filters.read_text(encoding="utf-8")
+    source = source.replace("\n\n\ndef install(", f"{NEW_FILTER}\n\ndef install(", 1)
+    source = source.replace("py_str=python_string,", "py_str=python_string, shouted=shouted,", 1)
+    filters.write_text(source, encoding="utf-8")
+    changelog = template / "{{cookiecutter.package_name}}" / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    changelog.write_text(text + "- {{ 'a later change' | shouted }}.\n", encoding="utf-8")
+    commit_all(template, "Later template, with a new filter")
+
+    run([*CRUFT, "update", "--skip-apply-ask"], cwd=project)
+    assert (project / "CHANGELOG.md").read_text(encoding="utf-8").endswith("- A LATER CHANGE.\n")
+
+
 def test_the_recorded_answers_regenerate_the_same_project(cookies: Any, tmp_path: Path) -> None:
     result = cookies.bake(
         extra_context={
@@ -93,10 +131,10 @@ def test_the_recorded_answers_replay_after_the_extension_module_is_renamed(
         template,
         ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
     )
-    (template / "launcher_jinja.py").rename(template / "launcher_jinja_renamed.py")
+    (template / "launcher_filters.py").rename(template / "launcher_filters_renamed.py")
     settings = template / "cookiecutter.json"
     text = settings.read_text(encoding="utf-8").replace(
-        '"launcher_jinja.', '"launcher_jinja_renamed.'
+        '"launcher_filters.', '"launcher_filters_renamed.'
     )
     settings.write_text(text, encoding="utf-8")
     command = [sys.executable, "-m", "cookiecutter", "--replay-file", str(record), str(template)]

@@ -3,15 +3,15 @@ the check of the answers before anything is written.
 
 Cookiecutter loads ``LauncherTemplate`` through ``_extensions`` in ``cookiecutter.json``. When
 cookiecutter renders the name of the project folder, before it creates the folder, the
-extension checks every answer with ``launcher_answers`` (so the rules hold with
+extension checks every answer with ``launcher_rules`` (so the rules hold with
 ``--accept-hooks no`` too) and stops the bake with every refused answer at once, an answers
 file for ``--config-file`` and the command that re-runs the bake. Free-text answers are then
 single printable lines; the filters make any such line a valid, formatter-stable literal.
 
-The module's name changes whenever its filters do (it was ``local_extensions`` and then
-``template_filters``): ``cruft update`` renders a project's old template version and the
-current one in one process, and Python keeps the first module imported under a name, so the
-current template would otherwise render with the old version's filters.
+``cruft update`` renders a project's old template version and the current one in one process,
+from the same folder: each new Jinja environment checks that this module and ``launcher_rules``
+are those of the files now in the folder, and loads them again when they changed (see
+:func:`_fresh`), so a new version of either keeps its name.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from cookiecutter.exceptions import FailedHookException
@@ -33,7 +34,7 @@ from jinja2.bccache import Bucket
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
-from launcher_answers import Problem, refused_answers, validate_answers
+from launcher_rules import Problem, refused_answers, validate_answers
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -615,30 +616,75 @@ def _compile_once(environment: Environment) -> None:
     environment.compile = compile_once  # type: ignore[method-assign]
 
 
+_MODULES = ("launcher_rules", __name__)
+"""This template's modules, in the order they import each other."""
+
+
+def _digest(path: str) -> str:
+    import hashlib
+
+    with open(path, "rb") as source:
+        return hashlib.sha256(source.read()).hexdigest()
+
+
+_DIGESTS = {name: _digest(str(sys.modules[name].__file__)) for name in _MODULES}
+"""The SHA-256 of each module's source when this module was loaded."""
+
+
+def _fresh() -> ModuleType:
+    """Return this module as its file is now: itself, or, when this module's or the rules'
+    source changed since it was loaded (``cruft update`` checks out another commit of the
+    template in the same folder), both loaded again from their files."""
+    paths = {name: str(sys.modules[name].__file__) for name in _MODULES}
+    if all(_digest(paths[name]) == _DIGESTS[name] for name in _MODULES):
+        return sys.modules[__name__]
+    for name in _MODULES:
+        module = ModuleType(name)
+        module.__file__ = paths[name]
+        sys.modules[name] = module
+        with open(paths[name], "rb") as source:
+            exec(compile(source.read(), paths[name], "exec"), module.__dict__)
+    return sys.modules[__name__]
+
+
+def install(environment: Environment) -> None:
+    """Add this template's filters and globals to ``environment``."""
+    environment.filters.update(
+        py_str=python_string,
+        toml_str=toml_string,
+        config_model=launcher_config,
+        command_literals=command_arguments,
+        environment_literals=environment_items,
+        command_text=command_display,
+        environment_text=environment_pairs,
+        replay_json=answers_record,
+        answered_characters=answered_characters,
+    )
+    environment.globals.update(
+        launcher_checked_answers=check_answers, runs_demo_server=runs_demo_server
+    )
+    if environment.bytecode_cache is None:
+        environment.bytecode_cache = _COMPILED
+    _compile_once(environment)
+
+
 class LauncherTemplate(Extension):
     """Adds this template's filters to cookiecutter's Jinja environment, and the check of the
     answers to the rendering of the project folder's name."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.filters.update(
-            py_str=python_string,
-            toml_str=toml_string,
-            config_model=launcher_config,
-            command_literals=command_arguments,
-            environment_literals=environment_items,
-            command_text=command_display,
-            environment_text=environment_pairs,
-            replay_json=answers_record,
-            answered_characters=answered_characters,
-        )
-        environment.globals.update(
-            launcher_checked_answers=check_answers, runs_demo_server=runs_demo_server
-        )
-        if environment.bytecode_cache is None:
-            environment.bytecode_cache = _COMPILED
-        _compile_once(environment)
+        current = _fresh()
+        current.install(environment)
+        self._preprocess = current.preprocess_source
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         """Prefix the project folder's name with the check of the answers."""
-        return _CHECK + source if source == PROJECT_FOLDER else source
+        result: str = self._preprocess(source)
+        return result
+
+
+def preprocess_source(source: str) -> str:
+    """Return ``source`` with the check of the answers before it if it is the project folder's
+    name."""
+    return _CHECK + source if source == PROJECT_FOLDER else source

@@ -1,6 +1,6 @@
 """The rules every answer to this template must follow: one definition, applied while rendering.
 
-``launcher_jinja.LauncherTemplate`` calls :func:`validate_answers` when cookiecutter renders
+``launcher_filters.LauncherTemplate`` calls :func:`validate_answers` when cookiecutter renders
 the project folder's name, before it creates the folder. The rules therefore hold for the
 command line, the Python API, ``--config-file``, ``--replay``, ``--accept-hooks no`` and cruft
 alike.
@@ -8,10 +8,6 @@ alike.
 Each rule returns :class:`Problem` entries: the question whose answer is refused, and one
 message naming the variable, the value and what is allowed. :func:`validate_answers` returns
 every problem of every answer, in question order.
-
-The module's name changes whenever its rules do: ``cruft update`` renders a project's old
-template version and the current one in one process, and Python keeps the first module
-imported under a name.
 """
 
 from __future__ import annotations
