@@ -190,7 +190,14 @@ def answered_characters(context: dict[str, Any]) -> list[str]:
 
 
 # Context entries that describe this machine's bake, not the answers.
-_NOT_RECORDED = ("_output_dir", "_repo_dir", "_checkout", "_extensions", "_copy_without_render")
+_NOT_RECORDED = (
+    "_template",
+    "_output_dir",
+    "_repo_dir",
+    "_checkout",
+    "_extensions",
+    "_copy_without_render",
+)
 
 
 def answers_record(context: dict[str, Any]) -> str:
@@ -668,12 +675,34 @@ def install(environment: Environment) -> None:
     _compile_once(environment)
 
 
+MINIMUM_COOKIECUTTER = (2, 7)
+"""The oldest cookiecutter this template works with: 2.4 to 2.6 take ``true`` on the command
+line for a yes/no answer as text, older ones refuse yes/no defaults."""
+
+
+def check_cookiecutter() -> None:
+    """Raise ``ImportError`` naming the version needed if cookiecutter is older than
+    ``MINIMUM_COOKIECUTTER``: cookiecutter then stops with "Unable to load extension: ..."."""
+    import re
+
+    from cookiecutter import __version__
+
+    found = tuple(int(part) for part in re.findall(r"[0-9]+", __version__)[:2])
+    if found < MINIMUM_COOKIECUTTER:
+        needed = ".".join(map(str, MINIMUM_COOKIECUTTER))
+        raise ImportError(
+            f"this template needs cookiecutter {needed} or later, not {__version__}; upgrade it"
+            f" with: python -m pip install --upgrade 'cookiecutter>={needed}'"
+        )
+
+
 class LauncherTemplate(Extension):
     """Adds this template's filters to cookiecutter's Jinja environment, and the check of the
     answers to the rendering of the project folder's name."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        check_cookiecutter()
         current = _fresh()
         current.install(environment)
         self._preprocess = current.preprocess_source
