@@ -3,14 +3,16 @@
 Usage: ``python bench/benchmark.py [--rounds N]``. The running interpreter needs cookiecutter
 and uv, which ``python -m pip install -r requirements-test.txt`` installs. The only network
 use is uv installing the baked plugins' dependencies from the package index; every HTTP
-server listens on 127.0.0.1, every gRPC server on a Unix domain socket. Measurements (N rounds
-after one warm-up round; the launch measurements run both sides in each round, alternating
-which goes first, and report the median of the per-round ratios plugin/bare with their
-min-max, next to the medians of the raw times; the others compare medians):
+server listens on 127.0.0.1, every gRPC server on a Unix domain socket. Everything, uv's cache
+included (unless ``UV_CACHE_DIR`` names one), goes to one temporary folder, removed at the end:
+nothing is written to the home folder. Measurements (N rounds after one warm-up round; the
+launch measurements run both sides in each round, alternating which goes first, and report the
+median of the per-round ratios plugin/bare with their min-max, next to the medians of the raw
+times; the others compare medians):
 
 * launch: ``launch_product()`` + ``wait()`` + first GET of ``/hello.txt``, against a bare
   ``http.server`` child told a free port and polled until its first 200 (goal: median paired
-  ratio <= 1.3).
+  ratio <= 1.15).
 * port: the same for a bake whose ``product_command`` names ``{port}`` (``example_porty``), so
   the launcher chooses the port and waits until it answers, without reading the product's
   output (goal: median paired ratio <= 1.15).
@@ -19,6 +21,11 @@ min-max, next to the medians of the raw times; the others compare medians):
   imported, next to the seed plugin's module (goal: <= 15 ms).
 * bake: ``cookiecutter --no-input`` of this template against a one-file template without
   hooks, paired rounds as for the launches (goal: median paired ratio <= 1.35).
+* ownership: one ``listeners.product_listens(pid, group, port)``, the check a launch over TCP
+  makes once the product answers (that the listening socket is the product's), on an
+  ``http.server`` started by the plugin's ``ProductProcess`` (with its watchdog, in its process
+  group) as a launch starts it; psutil's import, paid once per process, is left out (round 0).
+  Informational, no goal: the launch measurements include it.
 * grpc: ``launch_product()`` of a gRPC bake (``server_type=grpc``, Unix domain socket) until
   its health service reports SERVING, against its bare ``demo_server`` child polled the same
   way; the HTTP plugin's launch time is shown alongside. Informational, no goal.
@@ -55,7 +62,7 @@ PORT_COMMAND = [
 PORT_CONTEXT = ["product_name=example_porty", f"product_command={json.dumps(PORT_COMMAND)}"]
 GRPC_PACKAGE = "example_grpc_plugin"
 GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc"]  # bakes GRPC_PACKAGE
-LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.3, 1.15, 15.0, 1.35
+LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.15, 1.15, 15.0, 1.35
 QUIET = ["-W", "ignore::DeprecationWarning"]
 
 # Shared by the launch children, which define bare() and plugin() to return seconds.
@@ -124,6 +131,37 @@ def plugin():
         instance.stop()
 
 print(json.dumps(alternate(rounds, bare, plugin)))
+"""
+
+# Arguments: rounds, the folder to serve and the plugin's package.
+OWNERSHIP_CHILD = """\
+import importlib, json, socket, sys, time
+
+rounds, directory, package = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+command = importlib.import_module(package + ".command")
+listeners = importlib.import_module(package + ".listeners")
+ProductProcess = importlib.import_module(package + ".process").ProductProcess
+
+def check():  # seconds of one ownership check of a product started as a launch starts it
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = ProductProcess("ownership")
+    process.start([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+                   "--directory", directory, str(port)])
+    try:
+        process.wait_until(lambda: command.accepts_connections(f"127.0.0.1:{port}"),
+                           time.monotonic() + 30, "did not listen")
+        start = time.perf_counter()
+        owned = listeners.product_listens(process.pid, process.group, port)
+        seconds = time.perf_counter() - start
+        if not owned:
+            raise RuntimeError(f"the product's listener on port {port} was not found")
+        return seconds
+    finally:
+        process.stop()
+
+print(json.dumps([check() for _ in range(rounds + 1)][1:]))  # round 0 warms up (imports psutil)
 """
 
 GRPC_CHILD = """\
@@ -272,14 +310,28 @@ def bake(template: Path, out: Path, config_file: Path, context: list[str] | None
     return time.perf_counter() - start
 
 
-def make_venv(venv: Path, project: Path) -> Path:
-    """Create the uv venv ``venv`` with ``project`` installed; return its python."""
+def uv_environment(tmp: Path) -> dict[str, str]:
+    """Return the environment of uv: its cache in ``tmp`` unless ``UV_CACHE_DIR`` names one,
+    and its temporary files in ``tmp``, so that it writes neither to the home folder nor to
+    the system's temporary folder."""
+    uv_tmp = tmp / "uv-tmp"
+    uv_tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(uv_tmp), "TEMP": str(uv_tmp), "TMP": str(uv_tmp)}
+    env.setdefault("UV_CACHE_DIR", str(tmp / "uv-cache"))
+    return env
+
+
+def make_venv(venv: Path, project: Path, env: dict[str, str]) -> Path:
+    """Create the uv venv ``venv`` with ``project`` installed; return its python.
+
+    ``env`` is uv's environment (see ``uv_environment``).
+    """
     uv_bin = uv.find_uv_bin()
-    run([uv_bin, "venv", "--quiet", "--python", sys.executable, str(venv)])
+    run([uv_bin, "venv", "--quiet", "--python", sys.executable, str(venv)], env=env)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     # With compiled bytecode, as pip installs: the import measurement then compiles nothing.
     install = [uv_bin, "pip", "install", "--quiet", "--compile-bytecode"]
-    run([*install, "--python", str(python), str(project)])
+    run([*install, "--python", str(python), str(project)], env=env)
     return python
 
 
@@ -294,16 +346,16 @@ def child_environment(tmp: Path) -> dict[str, str]:
     return env
 
 
-def run_launch_child(python: Path, tmp: Path, name: str, source: str, *args: str) -> dict[str, Any]:
+def run_launch_child(python: Path, tmp: Path, name: str, source: str, *args: str) -> Any:
     """Run the launch child ``source`` as ``{name}_child.py`` with ``python`` and ``args``.
 
-    Return its JSON output: ``bare`` and ``plugin`` seconds per round, and what else it adds.
+    Return its JSON output: for the launches, ``bare`` and ``plugin`` seconds per round, and
+    what else it adds.
     """
     script = tmp / f"{name}_child.py"
     script.write_text(ALTERNATE + source, encoding="utf-8")
     command = [str(python), *QUIET, str(script), *args]
-    result: dict[str, Any] = json.loads(run(command, env=child_environment(tmp)))
-    return result
+    return json.loads(run(command, env=child_environment(tmp)))
 
 
 def medians(times: dict[str, Any]) -> tuple[float, float]:
@@ -338,6 +390,16 @@ def measure_launch(python: Path, tmp: Path, rounds: int, product: str, package: 
     (www / "hello.txt").write_text("hello\n", encoding="utf-8")
     args = [str(rounds), str(www), product, package]
     return paired(run_launch_child(python, tmp, f"launch-{product}", LAUNCH_CHILD, *args))
+
+
+def measure_ownership(python: Path, tmp: Path, rounds: int) -> float:
+    """Return the median seconds of one ownership check (``listeners.product_listens``) of a
+    running product started by the default plugin's ``ProductProcess``."""
+    www = tmp / "www"
+    www.mkdir(exist_ok=True)
+    args = [str(rounds), str(www), PACKAGE]
+    times: list[float] = run_launch_child(python, tmp, "ownership", OWNERSHIP_CHILD, *args)
+    return statistics.median(times)
 
 
 def measure_grpc(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
@@ -412,15 +474,17 @@ def main() -> int:
         print(f"setting up a venv with the baked plugin in {tmp} ...", file=sys.stderr)
         config_file = tmp / "cookiecutter.yaml"  # keeps replay files out of the home folder
         config_file.write_text(f"replay_dir: {json.dumps(str(tmp / 'replay'))}\n", "utf-8")
+        uv_env = uv_environment(tmp)
         bake(TEMPLATE, tmp / "baked", config_file)
-        python = make_venv(tmp / "venv", tmp / "baked" / PACKAGE)
+        python = make_venv(tmp / "venv", tmp / "baked" / PACKAGE, uv_env)
         bake(TEMPLATE, tmp / "baked-port", config_file, PORT_CONTEXT)
-        port_python = make_venv(tmp / "venv-port", tmp / "baked-port" / PORT_PACKAGE)
+        port_python = make_venv(tmp / "venv-port", tmp / "baked-port" / PORT_PACKAGE, uv_env)
         bake(TEMPLATE, tmp / "baked-grpc", config_file, GRPC_CONTEXT)
-        grpc_python = make_venv(tmp / "venv-grpc", tmp / "baked-grpc" / GRPC_PACKAGE)
+        grpc_python = make_venv(tmp / "venv-grpc", tmp / "baked-grpc" / GRPC_PACKAGE, uv_env)
         print(f"measuring {rounds} rounds each ...", file=sys.stderr)
         launch = measure_launch(python, tmp, rounds, "example_httpserver", PACKAGE)
         port = measure_launch(port_python, tmp, rounds, "example_porty", PORT_PACKAGE)
+        ownership = measure_ownership(python, tmp, rounds)
         library, plugin_import, seed_import = measure_import(python, tmp, rounds)
         baking = measure_bake(tmp, config_file, rounds)
         grpc_bare, grpc_plugin = measure_grpc(grpc_python, tmp, rounds)
@@ -442,6 +506,7 @@ def main() -> int:
     )
     for line, ok in results:
         print(f"{line}  {'ok' if ok else 'FAILED'}")
+    print(f"ownership check +{ownership * 1e3:.1f} ms (median of {rounds})  info")
     print(
         f"{'grpc':<8}bare {grpc_bare * 1e3:.1f} ms  plugin {grpc_plugin * 1e3:.1f} ms  "
         f"ratio {grpc_plugin / grpc_bare:.2f}  (http plugin launch {launch.plugin * 1e3:.1f} ms)  info"

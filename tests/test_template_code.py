@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import TEMPLATE, load_module, run
 
 
@@ -27,6 +28,16 @@ def test_the_benchmark_keeps_its_launches_files_in_its_own_folder(tmp_path: Path
     user's cache or configuration folder."""
     environment = load_module("bench/benchmark.py").child_environment(tmp_path)
     names = ("TMPDIR", "TEMP", "TMP", "ANSYS_LAUNCHER_LOG_DIR", "ANSYS_LAUNCHER_CONFIG_PATH")
+    assert all(Path(environment[name]).is_relative_to(tmp_path) for name in names)
+
+
+def test_the_benchmark_keeps_uv_out_of_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv's cache and temporary files go to the benchmark's folder, not to ``~/.cache/uv``."""
+    monkeypatch.delenv("UV_CACHE_DIR", raising=False)
+    environment = load_module("bench/benchmark.py").uv_environment(tmp_path)
+    names = ("UV_CACHE_DIR", "TMPDIR", "TEMP", "TMP")
     assert all(Path(environment[name]).is_relative_to(tmp_path) for name in names)
 
 
