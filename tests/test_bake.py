@@ -39,6 +39,7 @@ DEFAULT_FILES = {
     f"src/{PACKAGE}/launcher.py",
     f"src/{PACKAGE}/listeners.py",
     f"src/{PACKAGE}/logs.py",
+    f"src/{PACKAGE}/places.py",
     f"src/{PACKAGE}/process.py",
     f"src/{PACKAGE}/py.typed",
     f"src/{PACKAGE}/watchdog.py",

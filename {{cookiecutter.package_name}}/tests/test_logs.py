@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import logs
+from {{ cookiecutter.package_name }} import logs, places
 from {{ cookiecutter.package_name }}.process import (
     LaunchError,
     ProductProcess,
@@ -377,7 +377,7 @@ def test_a_start_finds_no_temporary_folder_and_uses_the_cache_folder(
     def no_temporary_folder() -> str:
         raise FileNotFoundError(errno.ENOENT, "No usable temporary directory found in [...]")
 
-    monkeypatch.setattr(tempfile, "gettempdir", no_temporary_folder)
+    monkeypatch.setattr(places, "temporary_folder", no_temporary_folder)
     assert new_log().parent == cache
 
 
@@ -391,7 +391,7 @@ def test_with_neither_a_cache_nor_a_temporary_folder_the_error_names_both(
         def no_temporary_folder() -> str:
             raise FileNotFoundError(errno.ENOENT, "No usable temporary directory found in [...]")
 
-        monkeypatch.setattr(tempfile, "gettempdir", no_temporary_folder)
+        monkeypatch.setattr(places, "temporary_folder", no_temporary_folder)
         expected = "no usable temporary folder"
     else:
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))

@@ -12,9 +12,11 @@ import dataclasses
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -78,8 +80,8 @@ def shaped(config: LauncherConfig, transport: str) -> LauncherConfig:
 
 
 # A launching program that is killed, or kills itself, at a chosen moment: "product" right after
-# the product's process is created, "folder" right after a folder of the launch is created,
-# "random" when the test says (it prints "launching" first). It prints each folder it creates.
+# the product's process is created, "file" right after the launch creates anything in the
+# temporary folder, "random" when the test says (it prints "launching" first).
 LAUNCHER = """
 import json, os, signal, subprocess, sys
 import {{ cookiecutter.package_name }}.launcher as launcher_module
@@ -87,16 +89,25 @@ import {{ cookiecutter.package_name }}.launcher as launcher_module
 moment, watchdog, command, config = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
 launcher_module.PRODUCT_COMMAND = command
 launcher_module.PRODUCT_ENV = {}
-logs = os.environ["ANSYS_LAUNCHER_LOG_DIR"]
-make_folder, popen_init = os.mkdir, subprocess.Popen.__init__
+temporary = os.environ["TMPDIR"]
+make_folder, open_file, popen_init = os.mkdir, os.open, subprocess.Popen.__init__
+
+
+def created(path):
+    if moment == "file" and os.path.abspath(path).startswith(temporary):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def mkdir(path, *args, **kwargs):
     make_folder(path, *args, **kwargs)
-    if not os.path.abspath(path).startswith(logs):
-        print("folder", os.path.abspath(path), flush=True)
-        if moment == "folder":
-            os.kill(os.getpid(), signal.SIGKILL)
+    created(path)
+
+
+def open_(path, flags, *args, **kwargs):
+    descriptor = open_file(path, flags, *args, **kwargs)
+    if flags & os.O_CREAT:
+        created(path)
+    return descriptor
 
 
 def init(self, args, *more, **options):
@@ -105,7 +116,7 @@ def init(self, args, *more, **options):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-os.mkdir, subprocess.Popen.__init__ = mkdir, init
+os.mkdir, os.open, subprocess.Popen.__init__ = mkdir, open_, init
 launcher = launcher_module.Launcher(config=launcher_module.LauncherConfig(**config))
 print("launching", flush=True)
 launcher.start()
@@ -130,34 +141,34 @@ def launch_and_kill(
     moment: str, product_command: list[str], config: LauncherConfig, delay: float, how: int
 ) -> tuple[list[psutil.Process], list[str]]:
     """Run ``LAUNCHER`` until the moment (or ``delay`` s after it says "launching", then send it
-    ``how``); return the processes and folders of the launch still there 5 s later."""
+    ``how``), with a temporary folder of its own; return the processes of the launch and the
+    files in that folder still there 5 s later."""
     marker = f"LAUNCH_{uuid.uuid4().hex}"
     arguments = [json.dumps(product_command), json.dumps(dataclasses.asdict(config))]
+    temporary = tempfile.mkdtemp(prefix="k")  # short: a socket path fits in it
+    environment = {**os.environ, marker: "1", "TMPDIR": temporary, "TEMP": temporary}
     parent = subprocess.Popen(
         [sys.executable, "-c", LAUNCHER, moment, WATCHDOG, *arguments],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, marker: "1"},
+        env={**environment, "TMP": temporary},
     )
     assert parent.stdout is not None
     assert parent.stdin is not None
     if moment != "random":
         parent.stdin.close()  # a launch that gets through ends the program without stop()
-    folders = []
     try:
         if moment == "random":
             assert parent.stdout.readline() == "launching\n"
             time.sleep(delay)
             parent.send_signal(how)
-        for line in parent.stdout:
-            if line.startswith("folder "):
-                folders.append(line.split(" ", 1)[1].strip())
+        parent.stdout.read()
         parent.wait(timeout=30)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and (marked(marker) or any(map(os.path.exists, folders))):
+        while time.monotonic() < deadline and (marked(marker) or os.listdir(temporary)):
             time.sleep(0.05)
-        return marked(marker), [folder for folder in folders if os.path.exists(folder)]
+        return marked(marker), os.listdir(temporary)
     finally:
         parent.kill()
         parent.wait()
@@ -165,25 +176,26 @@ def launch_and_kill(
         parent.stdin.close()
         for left in marked(marker):
             left.kill()
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 MOMENTS = [
     *((shape, "product") for shape in SHAPES),
-    *((shape, "folder") for shape, (transport, _) in SHAPES.items() if transport == "uds"),
+    *((shape, "file") for shape, (transport, _) in SHAPES.items() if transport == "uds"),
 ]
 """The moments of a launch a test kills the launching program at."""
 
 
 @posix_only
 @pytest.mark.parametrize(("shape", "moment"), MOMENTS)
-def test_a_launcher_killed_right_after_starting_the_product_or_a_folder_leaves_nothing(
+def test_a_launcher_killed_right_after_starting_the_product_or_a_file_leaves_nothing(
     config: LauncherConfig, monkeypatch: pytest.MonkeyPatch, shape: str, moment: str
 ) -> None:
     transport, arguments = SHAPES[shape]
     product_command = use_stand_in(monkeypatch, arguments)
-    left, folders = launch_and_kill(moment, product_command, shaped(config, transport), 0, 0)
+    left, files = launch_and_kill(moment, product_command, shaped(config, transport), 0, 0)
     assert left == []
-    assert folders == []
+    assert files == []
 
 
 @pytest.mark.slow
@@ -249,9 +261,9 @@ def test_a_launcher_killed_after_its_watchdog_was_replaced_leaves_nothing(
         "os.kill(os.getpid(), signal.SIGKILL)",
     )
     monkeypatch.setattr(sys.modules[__name__], "LAUNCHER", source)
-    left, folders = launch_and_kill("after", product_command, shaped(config, transport), 0, 0)
+    left, files = launch_and_kill("after", product_command, shaped(config, transport), 0, 0)
     assert left == []
-    assert folders == []
+    assert files == []
 
 
 def answering_server() -> tuple[Callable[[], None], int]:

@@ -121,10 +121,10 @@ def _places(name: str) -> list[_Place]:
 
 def _temporary_folder() -> str:
     """Return the temporary folder; raise ``_UnusableError`` if there is none."""
-    import tempfile
+    from .places import temporary_folder
 
     try:
-        return tempfile.gettempdir()
+        return temporary_folder()
     except OSError as error:  # FileNotFoundError: no candidate folder takes files
         raise _UnusableError(f"no usable temporary folder ({_reason(error)})") from None
 
