@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import logs
-from {{ cookiecutter.package_name }}.process import (
+from {{ cookiecutter.package_name }}._machinery import (
+    logs,
+)
+from {{ cookiecutter.package_name }}._machinery.process import (
     LaunchError,
     ProductProcess,
 )
