@@ -30,10 +30,16 @@ from ansys.tools.common.launcher import config as launcher_config
 import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import (
     LauncherConfig,
+)
+from {{ cookiecutter.package_name }}._machinery import (
     logs,
 )
-from {{ cookiecutter.package_name }} import watchdog as watchdog_module
-from {{ cookiecutter.package_name }}.command import METADATA_KEY_ENV
+from {{ cookiecutter.package_name }}._machinery import (
+    watchdog as watchdog_module,
+)
+from {{ cookiecutter.package_name }}._machinery.fields import (
+    METADATA_KEY_ENV,
+)
 from {{ cookiecutter.package_name }}.config import (
     PRODUCT_COMMAND,
     PRODUCT_ENV,

@@ -21,12 +21,20 @@ from {{ cookiecutter.package_name }} import (
     Launcher,
     LauncherConfig,
     LaunchError,
-    command,
 )
-from {{ cookiecutter.package_name }}.command import (
+from {{ cookiecutter.package_name }}._machinery import (
+    commandline,
+    fields,
+    placeholders,
+)
+from {{ cookiecutter.package_name }}._machinery.fields import (
     METADATA_KEY_ANSYS_PATH,
     METADATA_KEY_ENV,
     METADATA_KEY_PATH,
+)
+from {{ cookiecutter.package_name }}._machinery.ports import (
+    release_port,
+    reserve_port,
 )
 from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND
 
@@ -59,7 +67,7 @@ CONFIGURE = "ansys-launcher configure example direct"
 @pytest.fixture(autouse=True)
 def no_installation(monkeypatch: pytest.MonkeyPatch) -> None:
     """No Ansys installation, and none of the example's environment variables, unless set."""
-    monkeypatch.setattr(command, "latest_ansys_installation", lambda: None)
+    monkeypatch.setattr(fields, "latest_ansys_installation", lambda: None)
     for name in (
         "EXAMPLE_BINARY",
         "EXAMPLE_WORKERS",
@@ -81,19 +89,19 @@ def program(folder: Path, name: str = "product") -> Path:
 def test_an_argument_naming_a_placeholder_with_no_value_is_left_out() -> None:
     values = {"port": None, "uds_dir": "/run/x", "certs_dir": "", "host": "127.0.0.1"}
     templates = ["--port={port}", "--uds-dir={uds_dir}", "--certs-dir={certs_dir}", "-v", "{host}"]
-    assert command.fill(templates, values) == ["--uds-dir=/run/x", "-v", "127.0.0.1"]
+    assert placeholders.fill(templates, values) == ["--uds-dir=/run/x", "-v", "127.0.0.1"]
 
 
 def test_false_and_zero_are_values_and_doubled_braces_are_literal() -> None:
     values = {"verbose": False, "workers": 0}
     doubled = "{" * 2 + "literal" + "}" * 2
     templates = ["--verbose={verbose}", "--workers={workers}", doubled]
-    assert command.fill(templates, values) == ["--verbose=False", "--workers=0", "{literal}"]
+    assert placeholders.fill(templates, values) == ["--verbose=False", "--workers=0", "{literal}"]
 
 
 def test_an_environment_entry_naming_a_placeholder_with_no_value_is_not_set() -> None:
     templates = {"LICENSE": "{license_server}", "FIXED": "1", "PORT": "{port}"}
-    assert command.fill_environment(templates, {"license_server": "", "port": 5}) == {
+    assert placeholders.fill_environment(templates, {"license_server": "", "port": 5}) == {
         "FIXED": "1",
         "PORT": "5",
     }
@@ -104,13 +112,13 @@ def test_configured_values_are_kept_and_paths_expanded_and_made_absolute(
 ) -> None:
     monkeypatch.setenv("EXAMPLE_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    resolved = command.resolve(Example(binary="$EXAMPLE_ROOT/bin/product", workers=3))
+    resolved = fields.resolve(Example(binary="$EXAMPLE_ROOT/bin/product", workers=3))
     assert resolved.values["binary"] == os.path.join(str(tmp_path), "bin", "product")
     assert resolved.values["workers"] == 3
-    assert command.resolve(Example(binary="relative/product")).values["binary"] == str(
+    assert fields.resolve(Example(binary="relative/product")).values["binary"] == str(
         tmp_path / "relative" / "product"
     )
-    home = command.resolve(Example(binary="~/product")).values["binary"]
+    home = fields.resolve(Example(binary="~/product")).values["binary"]
     assert home == os.path.join(os.path.expanduser("~"), "product")
 
 
@@ -121,10 +129,10 @@ def test_a_field_left_at_its_default_takes_its_environment_variable_typed_as_the
     monkeypatch.setenv("EXAMPLE_SCALE", "2.5")
     monkeypatch.setenv("EXAMPLE_VERBOSE", "yes")
     monkeypatch.setenv("EXAMPLE_LM", "1055@licenses")
-    values = command.resolve(Example()).values
+    values = fields.resolve(Example()).values
     assert (values["workers"], values["scale"], values["verbose"]) == (8, 2.5, True)
     assert values["license_server"] == "1055@licenses"
-    assert command.resolve(Example(workers=2)).values["workers"] == 2
+    assert fields.resolve(Example(workers=2)).values["workers"] == 2
 
 
 def test_an_environment_variable_of_the_wrong_type_is_named(
@@ -134,7 +142,7 @@ def test_an_environment_variable_of_the_wrong_type_is_named(
     with pytest.raises(
         LaunchError, match=r"EXAMPLE_WORKERS='many' is not a valid int for the field workers"
     ):
-        command.resolve(Example())
+        fields.resolve(Example())
 
 
 def test_an_empty_path_field_takes_its_path_in_the_newest_ansys_installation(
@@ -142,25 +150,25 @@ def test_an_empty_path_field_takes_its_path_in_the_newest_ansys_installation(
 ) -> None:
     (tmp_path / "ACP").mkdir()
     found = program(tmp_path / "ACP", "acp_grpcserver")
-    monkeypatch.setattr(command, "latest_ansys_installation", lambda: str(tmp_path))
-    resolved = command.resolve(Example())
+    monkeypatch.setattr(fields, "latest_ansys_installation", lambda: str(tmp_path))
+    resolved = fields.resolve(Example())
     assert resolved.values["binary"] == str(found)
-    assert command.executable("{binary}", resolved, CONFIGURE) == str(found)
+    assert commandline.executable("{binary}", resolved, CONFIGURE) == str(found)
 
 
 def test_the_environment_variable_comes_before_the_ansys_installation(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(command, "latest_ansys_installation", lambda: str(tmp_path / "ansys"))
+    monkeypatch.setattr(fields, "latest_ansys_installation", lambda: str(tmp_path / "ansys"))
     monkeypatch.setenv("EXAMPLE_BINARY", str(program(tmp_path)))
-    resolved = command.resolve(Example())
-    assert command.executable("{binary}", resolved, CONFIGURE) == str(program(tmp_path))
+    resolved = fields.resolve(Example())
+    assert commandline.executable("{binary}", resolved, CONFIGURE) == str(program(tmp_path))
 
 
 def test_a_missing_executable_names_every_place_looked_at_fast(tmp_path: Path) -> None:
     began = time.monotonic()
     with pytest.raises(LaunchError) as raised:
-        command.executable("{binary}", command.resolve(Example()), CONFIGURE)
+        commandline.executable("{binary}", fields.resolve(Example()), CONFIGURE)
     assert time.monotonic() - began < 1
     assert str(raised.value) == (
         "the product's executable '' is empty. Looked at: binary as configured (''); environment"
@@ -174,17 +182,17 @@ def test_a_program_name_is_looked_up_on_path(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     found = program(tmp_path)
-    resolved = command.resolve(Example())
-    assert Path(command.executable("product", resolved, CONFIGURE)) == found
+    resolved = fields.resolve(Example())
+    assert Path(commandline.executable("product", resolved, CONFIGURE)) == found
     with pytest.raises(LaunchError, match=re.escape("'no-such-product' is not on PATH")):
-        command.executable("no-such-product", resolved, CONFIGURE)
+        commandline.executable("no-such-product", resolved, CONFIGURE)
 
 
 def test_a_configured_path_that_does_not_exist_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "missing" / "product"
-    resolved = command.resolve(Example(binary=str(missing)))
+    resolved = fields.resolve(Example(binary=str(missing)))
     with pytest.raises(LaunchError, match=re.escape(f"{str(missing)!r} does not exist")) as raised:
-        command.executable("{binary}", resolved, CONFIGURE)
+        commandline.executable("{binary}", resolved, CONFIGURE)
     assert "binary as configured" in str(raised.value)
 
 
@@ -192,22 +200,22 @@ def test_a_configured_path_that_does_not_exist_is_named(tmp_path: Path) -> None:
 def test_a_file_that_is_not_executable_is_named(tmp_path: Path) -> None:
     plain = tmp_path / "product"
     plain.write_text("data\n", encoding="utf-8")
-    resolved = command.resolve(Example(binary=str(plain)))
+    resolved = fields.resolve(Example(binary=str(plain)))
     with pytest.raises(LaunchError, match="is not an executable file"):
-        command.executable("{binary}", resolved, CONFIGURE)
+        commandline.executable("{binary}", resolved, CONFIGURE)
 
 
 def test_reserved_ports_are_free_and_never_handed_out_twice_until_released() -> None:
     import socket
 
-    ports = [command.reserve_port("127.0.0.1") for _ in range(50)]
+    ports = [reserve_port("127.0.0.1") for _ in range(50)]
     try:
         assert len(set(ports)) == 50
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", ports[0]))
     finally:
         for port in ports:
-            command.release_port(port)
+            release_port(port)
 
 
 def test_a_second_start_is_refused_and_leaves_the_running_product_alone(
@@ -248,7 +256,7 @@ def test_the_products_executable_is_looked_for_in_every_place_each_named_in_the_
     site: Path, monkeypatch: pytest.MonkeyPatch, spawned: list[subprocess.Popen[bytes]]
 ) -> None:
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", PRODUCT_COMMAND)  # not the stand-in
-    monkeypatch.setattr(command, "latest_ansys_installation", lambda: None)
+    monkeypatch.setattr(fields, "latest_ansys_installation", lambda: None)
     monkeypatch.setenv("PATH", "")
     config = LauncherConfig(**{**example_values(site), "{{ field.name }}": ""})
     with pytest.raises(LaunchError) as raised:
@@ -279,14 +287,14 @@ def test_the_products_executable_is_found_where_it_is_configured(
 def test_an_environment_entry_left_out_is_removed_from_what_the_product_inherits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from {{ cookiecutter.package_name }}.process import (
+    from {{ cookiecutter.package_name }}._machinery.process import (
         child_environment,
     )
 
     monkeypatch.setenv("LICENSE_FOR_PRODUCT", "inherited from the user's shell")
-    resolved = command.resolve(Example())
+    resolved = fields.resolve(Example())
     resolved.values["python"] = sys.executable
-    launch = command.prepare(
+    launch = commandline.prepare(
         ["{python}"], {"LICENSE_FOR_PRODUCT": "{license_server}", "FIXED": "1"}, resolved, CONFIGURE
     )
     assert (launch.environment, launch.unset) == ({"FIXED": "1"}, ["LICENSE_FOR_PRODUCT"])

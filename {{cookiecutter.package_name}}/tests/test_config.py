@@ -20,7 +20,7 @@ from {{ cookiecutter.__launcher_module }} import launch_product
 from {{ cookiecutter.__launcher_module }}.interface import LauncherProtocol
 
 from {{ cookiecutter.package_name }} import LauncherConfig
-from {{ cookiecutter.package_name }}.command import (
+from {{ cookiecutter.package_name }}._machinery.fields import (
     METADATA_KEY_PATH,
     check_types,
 )

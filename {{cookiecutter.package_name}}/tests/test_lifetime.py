@@ -17,7 +17,7 @@ import {{ cookiecutter.package_name }}.launcher as launcher_module
 from {{ cookiecutter.package_name }} import (
     LauncherConfig,
 )
-from {{ cookiecutter.package_name }}.process import (
+from {{ cookiecutter.package_name }}._machinery.process import (
     ProductProcess,
 )
 
@@ -28,7 +28,7 @@ from .conftest import python_command
 PARENT = """
 import json, os, signal, sys, threading, time
 import {{ cookiecutter.package_name }}.launcher as launcher_module
-from {{ cookiecutter.package_name }}.process import (
+from {{ cookiecutter.package_name }}._machinery.process import (
     LaunchError,
     ProductProcess,
 )

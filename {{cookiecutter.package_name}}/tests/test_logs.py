@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import logs, places
-from {{ cookiecutter.package_name }}.process import (
+from {{ cookiecutter.package_name }}._machinery import (
+    logs,
+    places,
+)
+from {{ cookiecutter.package_name }}._machinery.process import (
     LaunchError,
     ProductProcess,
 )

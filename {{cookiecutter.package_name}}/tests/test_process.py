@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import process
-from {{ cookiecutter.package_name }}.process import (
+from {{ cookiecutter.package_name }}._machinery import (
+    process,
+)
+from {{ cookiecutter.package_name }}._machinery.process import (
     LaunchError,
     ProductProcess,
 )

@@ -31,7 +31,9 @@ from {{ cookiecutter.package_name }} import (
     Launcher,
     LauncherConfig,
     LaunchError,
-    command,
+)
+from {{ cookiecutter.package_name }}._machinery import (
+    ports as ports_module,
 )
 {%- if cookiecutter.server_type == "grpc" %}
 from {{ cookiecutter.package_name }}.config import UDS_SERVICE
@@ -308,9 +310,11 @@ def test_a_port_taken_by_another_server_that_answers_is_never_handed_over(
     transport, arguments = SHAPES["told its port"]
     use_stand_in(monkeypatch, arguments)
     stop_other, taken = answering_server()
-    reserve = command.reserve_port
+    reserve = ports_module.reserve_port
     ports = iter([taken])
-    monkeypatch.setattr(command, "reserve_port", lambda host: next(ports, None) or reserve(host))
+    monkeypatch.setattr(
+        ports_module, "reserve_port", lambda host: next(ports, None) or reserve(host)
+    )
     launcher = Launcher(config=shaped(config, transport))
     try:
         launcher.start()
@@ -336,7 +340,7 @@ def test_a_product_that_never_gets_its_port_fails_naming_who_holds_it(
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
     monkeypatch.setattr(launcher_module, "STARTUP_TIMEOUT", 2.0)
     stop_other, taken = answering_server()
-    monkeypatch.setattr(command, "reserve_port", lambda host: taken)
+    monkeypatch.setattr(ports_module, "reserve_port", lambda host: taken)
     launcher = Launcher(config=shaped(config, transport))
     try:
         with pytest.raises(LaunchError, match=f"port {taken} .*pid {os.getpid()}") as raised:

@@ -15,7 +15,11 @@ from {{ cookiecutter.__launcher_module }}.interface import (
 )
 {%- endif %}
 
-from .command import {{ (config.command_metadata + ["check_types"]) | join(", ") }}
+from ._machinery.fields import (
+{%- for name in config.command_metadata + ["check_types"] %}
+    {{ name }},
+{%- endfor %}
+)
 
 __all__ = ["PRODUCT_COMMAND", "PRODUCT_ENV", {% if cookiecutter.server_type == "grpc" %}"UDS_SERVICE", {% endif %}"LauncherConfig"]
 

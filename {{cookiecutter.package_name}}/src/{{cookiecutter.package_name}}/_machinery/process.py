@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import IO
 
+from ..errors import LaunchError
 from . import logs, watchdog
-from .errors import LaunchError
 
 __all__ = ["LaunchError", "ProductProcess"]
 

@@ -19,7 +19,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from .errors import LaunchError
+from ..errors import LaunchError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,0 +1,82 @@
+"""What a launcher that runs the product as a child process does whatever the protocol.
+
+``ProcessLauncher`` refuses a second start of a running product, gives the start its deadline,
+starts the product again on another port when another process took the one it was told
+(``ports.start_on_free_port``), stops it whatever happened, keeps its log
+(``ProductProcess.log_path``), and replaces a watchdog that ended when ``check()`` asks whether
+the product runs. A launcher adds what its protocol needs: what to check before anything starts
+(``_prepare``), one start and its readiness probe (``_start_once``), and where clients connect.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+
+from ..errors import LaunchError
+from .ports import start_on_free_port
+from .process import ProductProcess
+
+__all__ = ["ProcessLauncher"]
+
+
+class ProcessLauncher(abc.ABC):
+    """The product run as a child process of this one: ``_start`` it, ``stop()`` it, as often as
+    needed."""
+
+    def __init__(self, name: str) -> None:
+        """Name the product; the name prefixes its log files and error messages."""
+        self._name = name
+        self._process = ProductProcess(name)
+
+    @property
+    def log_path(self) -> str | None:
+        """File with the product's output of the last start; kept after stop."""
+        return self._process.log_path
+
+    def _start(self, timeout: float, *, host: str, attempts: int) -> None:
+        """Start the product and return once ``_start_once`` finds it ready.
+
+        Refused while the product runs (it keeps running). Else ``_prepare`` checks what it can
+        before anything starts, and ``_start_once`` starts the product, by ``timeout`` seconds
+        from now. A product told its port on ``host`` that exits during start-up while another
+        process holds that port is started again on another port, ``attempts`` times in all.
+        A start that fails leaves nothing running: it raises ``LaunchError`` after ``stop()``.
+        """
+        if self._process.running:
+            raise LaunchError(f"{self._name} is already started (log: {self.log_path})")
+        deadline = time.monotonic() + timeout
+        tells_port = self._prepare()
+        start_on_free_port(
+            lambda port: self._start_once(port, deadline),
+            self.stop,
+            self._process,
+            tells_port=tells_port,
+            host=host,
+            attempts=attempts,
+        )
+
+    @abc.abstractmethod
+    def _prepare(self) -> bool:
+        """Raise ``LaunchError`` for what cannot work, before anything starts; return whether
+        the product is told its TCP port (``{port}``)."""
+
+    @abc.abstractmethod
+    def _start_once(self, port: int | None, deadline: float) -> None:
+        """Start the product once (on ``port``, if it is told one) and return once it is ready,
+        by ``deadline`` (a ``time.monotonic()`` value); raise ``LaunchError`` if it is not."""
+
+    def stop(self, *, timeout: float | None = None) -> None:
+        """Stop the product: terminate, then kill after ``timeout`` seconds; always reap it.
+
+        Safe to call more than once, after the product crashed and after a failed start.
+        """
+        self._process.stop(timeout)
+
+    def _watched(self) -> bool:
+        """Return whether the product runs; while it does, a watchdog that ended is replaced by
+        another (with a warning), so that ``check()`` repairs what it finds."""
+        if not self._process.running:
+            return False
+        self._process.ensure_watched()
+        return True

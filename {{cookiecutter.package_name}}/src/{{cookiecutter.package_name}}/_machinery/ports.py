@@ -1,0 +1,102 @@
+"""TCP ports for a product told its port (``{port}``): reserved, probed, and a new one when
+another process took the first.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from ..errors import LaunchError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .process import ProductProcess
+
+__all__ = ["port_is_free", "release_port", "reserve_port", "start_on_free_port"]
+
+_PORTS_LOCK = threading.Lock()
+_RESERVED_PORTS: set[int] = set()
+
+
+def reserve_port(host: str) -> int:
+    """Return a TCP port that is free on ``host`` and not handed to another launch of this process.
+
+    Another process may still take the port before the product binds it; the launchers retry
+    with another port when the product exits during start-up. Call ``release_port`` once the
+    product listens (or gave up).
+    """
+    import socket
+
+    with _PORTS_LOCK:
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind((host, 0))
+                port: int = probe.getsockname()[1]
+            if port not in _RESERVED_PORTS:
+                _RESERVED_PORTS.add(port)
+                return port
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Return whether nothing holds the TCP ``port`` on ``host`` now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: do not share a port in use
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def release_port(port: int | None) -> None:
+    """Let ``reserve_port`` hand out ``port`` again."""
+    if port is not None:
+        with _PORTS_LOCK:
+            _RESERVED_PORTS.discard(port)
+
+
+def start_on_free_port(
+    start: Callable[[int | None], None],
+    stop: Callable[[], None],
+    process: ProductProcess,
+    *,
+    tells_port: bool,
+    host: str,
+    attempts: int,
+) -> None:
+    """Call ``start(port)``, with a newly reserved free port when ``tells_port`` (else ``None``).
+
+    When ``start`` fails because the product exited during start-up while another process holds
+    its port (taken meanwhile), call ``stop()`` and try again with another port, ``attempts``
+    times in all; the last error names every port tried. Any other failure (also an exit while
+    the port is free: the product failed for another reason) calls ``stop()`` and is raised at
+    once.
+    """
+    tried: list[int] = []
+    while True:
+        port = reserve_port(host) if tells_port else None
+        try:
+            start(port)
+        except BaseException as error:
+            exited = process.exited
+            stop()
+            if port is None or not exited or not isinstance(error, LaunchError):
+                raise
+            if port_is_free(host, port):  # the product failed for another reason
+                raise
+            tried.append(port)
+            if len(tried) >= attempts:
+                ports = ", ".join(map(str, tried))
+                raise LaunchError(
+                    f"{error}\nEach port tried was taken by another process before the product"
+                    f" bound it: {ports}."
+                ) from error
+        else:
+            return
+        finally:
+            release_port(port)
