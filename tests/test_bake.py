@@ -150,7 +150,7 @@ def test_exactly_the_files_without_jinja_are_copied_unrendered() -> None:
 
 def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> None:
     pyproject = pyproject_of(default_project)
-    assert set(pyproject) == {"build-system", "project", "tool"}
+    assert set(pyproject) == {"build-system", "project", "dependency-groups", "tool"}
     assert pyproject["build-system"] == {
         "requires": ["flit_core>=3.12,<5"],
         "build-backend": "flit_core.buildapi",
@@ -175,6 +175,14 @@ def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> Non
     assert project["license-files"] == ["LICENSE"]
     assert project["requires-python"] == ">=3.10"
     assert project["authors"] == [{"name": "ANSYS, Inc.", "email": "pyansys.core@ansys.com"}]
+    assert [c for c in project["classifiers"] if c.startswith("Programming Language")] == [
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Programming Language :: Python :: 3.14",
+    ]
     assert project["dependencies"] == [
         "ansys-tools-local-product-launcher>=0.3",
         "platformdirs>=3.6",
@@ -185,13 +193,16 @@ def test_the_default_pyproject_declares_the_plugin(default_project: Path) -> Non
         "test": ["pytest>=8"],
         "lint": ["mypy>=1.13", "ruff>=0.9", "types-psutil", "types-requests"],
     }
+    # The same tools for uv, which installs the test group by default (`uv run pytest`).
+    assert pyproject["dependency-groups"] == project["optional-dependencies"]
+    assert pyproject["tool"]["uv"] == {"default-groups": ["test"]}
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
             "example_httpserver.direct": f"{PACKAGE}:Launcher",
             "example_httpserver.__fallback__": f"{PACKAGE}:Launcher",
         }
     }
-    assert set(pyproject["tool"]) == {"flit", "pytest", "ruff", "mypy"}
+    assert set(pyproject["tool"]) == {"flit", "uv", "pytest", "ruff", "mypy"}
     assert pyproject["tool"]["mypy"]["strict"] is True
 
 
@@ -211,7 +222,7 @@ def test_the_version_and_description_live_in_the_package_the_flit_way(
     assert assigned["__all__"] == ["LaunchError", "Launcher", "LauncherConfig", "__version__"]
 
 
-def test_the_ci_workflow_tests_linux_and_windows_on_python_3_10_to_3_13(
+def test_the_ci_workflow_tests_linux_and_windows_on_python_3_10_to_3_14_with_uv(
     default_project: Path,
 ) -> None:
     workflow = yaml.safe_load(
@@ -221,11 +232,52 @@ def test_the_ci_workflow_tests_linux_and_windows_on_python_3_10_to_3_13(
     assert job["runs-on"] == "${{ matrix.os }}"
     assert job["strategy"]["matrix"] == {
         "os": ["ubuntu-latest", "windows-latest"],
-        "python-version": ["3.10", "3.11", "3.12", "3.13"],
+        "python-version": ["3.10", "3.11", "3.12", "3.13", "3.14"],
     }
-    commands = [step["run"] for step in job["steps"] if "run" in step]
-    assert commands[0] == 'python -m pip install ".[test,lint]"'
-    assert commands[-1] == "python -m pytest"
+    setup_uv = next(step for step in job["steps"] if "astral-sh/setup-uv@" in step.get("uses", ""))
+    assert setup_uv["with"] == {"python-version": "${{ matrix.python-version }}"}
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    commands = [command for script in runs for command in script.splitlines()]
+    assert commands == [
+        "uv run --group lint ruff check .",
+        "uv run --group lint ruff format --check .",
+        "uv run --group lint mypy",
+        "uv run pytest",
+    ]
+
+
+# `uses: owner/name@<40 hex digits> # vX.Y.Z`: a full commit hash, the version it is in a
+# comment (the form Dependabot keeps up to date).
+PINNED = re.compile(r"^ *- uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+
+
+@pytest.mark.parametrize("license_name", ["MIT", "Proprietary"])
+def test_the_workflows_pin_actions_and_grant_each_job_only_what_it_needs(
+    cookies: Any, license_name: str
+) -> None:
+    result = cookies.bake(extra_context={"license": license_name})
+    for path in sorted((result.project_path / ".github/workflows").glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        uses = [line for line in text.splitlines() if "uses:" in line]
+        assert uses, path
+        assert [line for line in uses if not PINNED.match(line)] == [], path.name
+        workflow = yaml.safe_load(text)
+        assert workflow["permissions"] == {}, path.name
+        for name, job in workflow["jobs"].items():
+            assert job["permissions"], (path.name, name)
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, (path.name, name)
+
+
+def test_zizmor_finds_nothing_in_the_workflows(default_project: Path) -> None:
+    """zizmor audits GitHub workflows and Dependabot files (unpinned actions, credentials left
+    in the checkout, broad permissions, template injection, cache poisoning, no cooldown);
+    ``--offline`` skips the audits that ask GitHub. It exits non-zero on a finding, and the
+    test then fails with its report."""
+    executable = Path(sys.executable).parent / "zizmor"
+    output = run([str(executable), "--offline", "--no-progress", ".github"], cwd=default_project)
+    assert "No findings to report" in output, output
 
 
 def check_jsonschema(schema: str, *files: Path) -> None:
@@ -245,6 +297,8 @@ def test_the_workflows_and_dependabot_config_validate_against_their_schemas(
     dependabot = yaml.safe_load((github / "dependabot.yml").read_text(encoding="utf-8"))
     ecosystems = {update["package-ecosystem"] for update in dependabot["updates"]}
     assert ecosystems == {"github-actions", "pip"}
+    # An update is proposed once it has been out for a week: a bad release is often pulled.
+    assert {update["cooldown"]["default-days"] for update in dependabot["updates"]} == {7}
 
 
 def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing(
@@ -253,15 +307,19 @@ def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing(
     text = (default_project / ".github/workflows/release.yml").read_text(encoding="utf-8")
     workflow = yaml.safe_load(text)
     assert workflow[True] == {"push": {"tags": ["v*"]}}  # YAML reads the key "on" as True
-    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["permissions"] == {}
     build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert build["permissions"] == {"contents": "read"}
     commands = "\n".join(step.get("run", "") for step in build["steps"])
-    assert "python -m build" in commands
-    assert "twine check --strict dist/*" in commands
+    assert "uv build" in commands
+    # twine 7.0 is the first that reads Metadata-Version 2.5, which flit writes.
+    assert 'uvx --from "twine>=7.0" twine check --strict dist/*' in commands
     assert publish["needs"] == "build"
     assert publish["permissions"] == {"id-token": "write"}
     assert publish["environment"]["name"] == "pypi"
-    assert publish["steps"][-1] == {"uses": "pypa/gh-action-pypi-publish@release/v1"}
+    # PEP 740 attestations, said explicitly (the action's default since v1.11).
+    assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
+    assert publish["steps"][-1]["with"] == {"attestations": True}
     assert "secrets." not in text
     assert "password" not in text
 
@@ -445,6 +503,8 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
         "test": ["cryptography>=42", "pytest>=8"],
         "lint": ["mypy>=1.13", "ruff>=0.9", "types-grpcio", "types-psutil"],
     }
+    groups = pyproject_of(result.project_path)["dependency-groups"]
+    assert groups == project["optional-dependencies"]
     assert project["entry-points"] == {
         "ansys.tools.local_product_launcher.launcher": {
             "example_grpc.direct": "example_grpc_plugin:Launcher",

@@ -160,9 +160,15 @@ def site(tmp_path: Path) -> Path:
 
 def example_values(site: Path) -> dict[str, Any]:
     """Return a value for every config field, each different from the field's default.
+{%- if cookiecutter.server_type == "grpc" %}
 
-    A ``directory`` field gets ``site``{% if cookiecutter.server_type == "grpc" %}, ``transport`` the platform's default by name{% endif %};
-    adapt the other values if your product needs particular ones.
+    A ``directory`` field gets ``site``, ``transport`` the platform's default by name; adapt the
+    other values if your product needs particular ones.
+{%- else %}
+
+    A ``directory`` field gets ``site``; adapt the other values if your product needs particular
+    ones.
+{%- endif %}
     """
     values: dict[str, Any] = {}
     for field in dataclasses.fields(LauncherConfig):

@@ -1,26 +1,34 @@
-"""A stand-in for {{ cookiecutter.product_name }}: it accepts the product's command line, listens where it is told and
-serves {% if cookiecutter.server_type == "grpc" %}the standard gRPC health service{% else %}HTTP{% endif %}, so the tests need no product installed.
+"""A stand-in for {{ cookiecutter.product_name }}: it accepts the product's command line, listens where it is
+told and serves {% if cookiecutter.server_type == "grpc" %}the standard gRPC health service{% else %}HTTP{% endif %}, so the tests need no product installed.
 
 The ``stand_in`` fixture of ``conftest.py`` runs ``python stand_in.py ARGUMENTS...`` in place of
 the product, where ``ARGUMENTS`` are the ones the launcher built from ``PRODUCT_COMMAND``, and
-passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``
-{%- if cookiecutter.server_type == "grpc" %}, ``UDS_SERVICE``{% endif %}) as JSON in
-the environment variable ``TEMPLATES_VARIABLE``. The stand-in matches its arguments and
-environment against the templates, allowing for the arguments the launcher leaves out, and exits
-with code 2 naming the first one that does not fit. So it keeps working when ``PRODUCT_COMMAND``
-changes, as long as each argument keeps its form. It imports nothing of the plugin, so that it
-starts as fast as a small product.
+{%- if cookiecutter.server_type == "grpc" %}
+passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``, ``UDS_SERVICE``)
+as JSON in the environment variable ``TEMPLATES_VARIABLE``.
+{%- else %}
+passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``) as JSON in the
+environment variable ``TEMPLATES_VARIABLE``.
+{%- endif %}
 
-Where it listens comes from the placeholders it finds:
-{%- if cookiecutter.server_type == "grpc" %} ``{address}``, ``{uds_dir}`` and ``{uds_id}``
-(``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``), or ``{host}`` and ``{port}``; ``{certs_dir}``
-switches on mutual TLS.
-{%- else %} ``{host}`` and ``{port}``; it serves the files of
-``{directory}`` if the command names it, else of the current folder.
-{%- endif %} Told no port, it picks one and prints it as ``REPORT`` says, which
-``LISTENING_PATTERN`` in ``launcher.py`` reads; told where to listen, it prints nothing that the
-launcher could read. If it cannot listen there (the port is taken), it exits with code 1, as a
-product does.
+The stand-in matches its arguments and environment against the templates, allowing for the
+arguments the launcher leaves out, and exits with code 2 naming the first one that does not
+fit. So it keeps working when ``PRODUCT_COMMAND`` changes, as long as each argument keeps its
+form. It imports nothing of the plugin, so that it starts as fast as a small product.
+{%- if cookiecutter.server_type == "grpc" %}
+
+Where it listens comes from the placeholders it finds: ``{address}``, ``{uds_dir}`` and
+``{uds_id}`` (``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``), or ``{host}`` and ``{port}``;
+``{certs_dir}`` switches on mutual TLS.
+{%- else %}
+
+Where it listens comes from the placeholders it finds: ``{host}`` and ``{port}``; it serves the
+files of ``{directory}`` if the command names it, else of the current folder.
+{%- endif %}
+
+Told no port, it picks one and prints it as ``REPORT`` says, which ``LISTENING_PATTERN`` in
+``launcher.py`` reads; told where to listen, it prints nothing that the launcher could read. If
+it cannot listen there (the port is taken), it exits with code 1, as a product does.
 """
 
 from __future__ import annotations
@@ -38,8 +46,12 @@ from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 TEMPLATES_VARIABLE = "LAUNCHER_STAND_IN_TEMPLATES"
-"""Environment variable with the templates, as JSON: ``{"command": [...], "env": {...}
-{%- if cookiecutter.server_type == "grpc" %}, "uds_service": "..."{% endif %}}``."""
+{%- if cookiecutter.server_type == "grpc" %}
+"""Environment variable with the templates, as JSON:
+``{"command": [...], "env": {...}, "uds_service": "..."}``."""
+{%- else %}
+"""Environment variable with the templates, as JSON: ``{"command": [...], "env": {...}}``."""
+{%- endif %}
 {%- if cookiecutter.server_type == "grpc" %}
 REPORT = "Serving gRPC on {address}"
 {%- else %}

@@ -1,9 +1,15 @@
 """The launcher hands over only its product's server, and a launch killed at any moment leaves no
 process and no folder behind.
+{%- if cookiecutter.server_type == "grpc" %}
 
-These tests run the stand-in with command lines of their own (told its port, reporting it
-{%- if cookiecutter.server_type == "grpc" %}, listening on a Unix domain socket{% endif %}), so they test the launcher's machinery whatever
+These tests run the stand-in with command lines of their own (told its port, reporting it,
+listening on a Unix domain socket), so they test the launcher's machinery whatever
 ``PRODUCT_COMMAND`` is.
+{%- else %}
+
+These tests run the stand-in with command lines of their own (told its port, reporting it), so
+they test the launcher's machinery whatever ``PRODUCT_COMMAND`` is.
+{%- endif %}
 """
 
 from __future__ import annotations

@@ -67,23 +67,35 @@ The first item names the program: a path, or a name looked up on ``PATH``. ``{na
 replaced by the value of the config field ``name``, ``{python}`` by the Python interpreter that
 launches the product, ``{host}`` by ``127.0.0.1`` and ``{port}`` by a free TCP port that the
 launcher chooses.
-{%- if cookiecutter.server_type == "grpc" %} ``{transport}`` is the transport in use (``uds``, ``wnua``, ``insecure`` or
-``mtls``); ``{address}`` is where to listen (``unix:PATH``, or ``127.0.0.1:PORT``, where the
-port is ``0`` unless the command names ``{port}``); ``{uds_dir}`` is a new private folder and
-``{uds_id}`` a new identifier per launch: the socket is ``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``
+{%- if cookiecutter.server_type == "grpc" %}
+
+``{transport}`` is the transport in use (``uds``, ``wnua``, ``insecure`` or ``mtls``);
+``{address}`` is where to listen (``unix:PATH``, or ``127.0.0.1:PORT``, where the port is ``0``
+unless the command names ``{port}``); ``{uds_dir}`` is a new private folder and ``{uds_id}`` a
+new identifier per launch: the socket is ``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``
 (``<uds_dir>/<UDS_SERVICE>.sock`` if the command names ``{uds_dir}`` but neither ``{uds_id}``
 nor ``{address}``); ``{certs_dir}`` is the certificates folder with ``mtls``.
-{%- endif %}
-An argument that names a placeholder with no value for this launch is left out: an empty
-field{% if cookiecutter.server_type == "grpc" %}, ``{host}`` and ``{port}`` over a Unix domain socket,
-``{uds_dir}`` over TCP, ``{certs_dir}`` unless the transport is ``mtls``{% endif %}. So write an
-option and its value as one argument, ``--port={port}``, and one command line serves every case.
 
-When the command names ``{port}``{% if cookiecutter.server_type == "grpc" %} (over TCP), or ``{address}`` or ``{uds_dir}`` (over a Unix
-domain socket){% endif %}, the launcher knows where the product listens and waits until it
-answers. Otherwise the product must pick a free port itself and print it, which
-``LISTENING_PATTERN`` in ``launcher.py`` reads. The product must listen on ``127.0.0.1`` only
-{%- if cookiecutter.server_type == "grpc" %} and serve the standard gRPC health service{% endif %}.
+An argument that names a placeholder with no value for this launch is left out: an empty field,
+``{host}`` and ``{port}`` over a Unix domain socket, ``{uds_dir}`` over TCP, ``{certs_dir}``
+unless the transport is ``mtls``. So write an option and its value as one argument,
+``--port={port}``, and one command line serves every case.
+
+When the command names ``{port}`` (over TCP), or ``{address}`` or ``{uds_dir}`` (over a Unix
+domain socket), the launcher knows where the product listens and waits until it answers.
+Otherwise the product must pick a free port itself and print it, which ``LISTENING_PATTERN`` in
+``launcher.py`` reads. The product must listen on ``127.0.0.1`` only and serve the standard gRPC
+health service.
+{%- else %}
+
+An argument that names a placeholder with no value for this launch is left out: an empty field.
+So write an option and its value as one argument, ``--port={port}``, and one command line
+serves every case.
+
+When the command names ``{port}``, the launcher knows where the product listens and waits until
+it answers. Otherwise the product must pick a free port itself and print it, which
+``LISTENING_PATTERN`` in ``launcher.py`` reads. The product must listen on ``127.0.0.1`` only.
+{%- endif %}
 """
 
 {% if environment -%}

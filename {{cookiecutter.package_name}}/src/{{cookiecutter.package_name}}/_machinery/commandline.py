@@ -1,4 +1,5 @@
-"""The command line that starts the product for one launch: its executable found, the rest filled in.
+"""The command line that starts the product for one launch: the executable found, the rest
+filled in.
 
 ``PRODUCT_COMMAND`` and ``PRODUCT_ENV`` in ``config.py`` are templates; ``prepare`` fills them in
 with the values that ``fields.resolve`` computed for the launch (see ``placeholders.py``), after
