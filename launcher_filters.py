@@ -375,14 +375,19 @@ def _project_folder(answers: dict[str, Any]) -> Path | None:
 
 
 def next_steps(folder: Path) -> str:
-    """Return the commands that install, test and list the generated plugin."""
+    """Return the commands that test and list the generated plugin: with uv, which makes the
+    project's ``.venv`` itself, then with pip (where ``venv`` works: Debian and Ubuntu need the
+    package ``python3-venv`` for it)."""
     if os.name == "nt":
         python, venv, launcher = "py", r".venv\Scripts\python", r".venv\Scripts\ansys-launcher"
     else:
         python, venv, launcher = "python3", ".venv/bin/python", ".venv/bin/ansys-launcher"
     return (
-        f"Generating {folder}; then, to try the plugin:\n"
+        f"Generating {folder}; then, to try the plugin with uv:\n"
         f"  cd {_quoted([str(folder)])}\n"
+        "  uv run pytest\n"
+        "  uv run ansys-launcher list-plugins\n"
+        "or with pip (on Debian and Ubuntu, python3 -m venv needs the package python3-venv):\n"
         f"  {python} -m venv .venv\n"
         f'  {venv} -m pip install -e ".[test,lint]"\n'
         f"  {venv} -m pytest\n"

@@ -467,6 +467,8 @@ def test_next_steps_are_printed_only_for_a_folder_cookiecutter_creates(tmp_path:
     result = cli_bake("--output-dir", str(tmp_path / "new"))
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Generating {tmp_path / 'new' / 'example_httpserver_plugin'}")
+    # uv first: it makes the venv itself, where a stock Debian or Ubuntu has no ensurepip.
+    assert result.output.index("uv run pytest") < result.output.index(" -m venv .venv")
 
 
 def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:

@@ -111,9 +111,10 @@ def test_the_acp_plugin_finds_the_product_in_the_newest_ansys_installation(
 ACP_MISSING = """
 import time
 from ansys.tools.local_product_launcher import launch_product
-from acp_plugin import LaunchError, command
+from acp_plugin import LaunchError
+from acp_plugin._machinery import fields
 
-command.latest_ansys_installation = lambda: None  # this machine may have Ansys installed
+fields.latest_ansys_installation = lambda: None  # this machine may have Ansys installed
 began = time.monotonic()
 try:
     launch_product("acp")

@@ -19,21 +19,22 @@ def port_told(install: Callable[..., Plugin]) -> Plugin:
 PORT_RETRY = """
 import socket, sys
 from ansys.tools.local_product_launcher import launch_product
-from http_told_port_plugin import LaunchError, command
+from http_told_port_plugin import LaunchError
+from http_told_port_plugin._machinery import ports
 
 taken = socket.socket()
 taken.bind(("127.0.0.1", 0))
 taken.listen()
 first = taken.getsockname()[1]
 chosen = []
-reserve = command.reserve_port
+reserve = ports.reserve_port
 
 def reserve_first_taken(host):
     port = first if not chosen else reserve(host)
     chosen.append(port)
     return port
 
-command.reserve_port = reserve_first_taken
+ports.reserve_port = reserve_first_taken
 with launch_product("http_told_port") as instance:
     print(instance.urls["main"] == f"http://127.0.0.1:{chosen[-1]}", chosen[0] == first, len(chosen))
 
