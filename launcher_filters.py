@@ -34,7 +34,7 @@ from jinja2.bccache import Bucket
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
-from launcher_rules import Problem, refused_answers, validate_answers
+from launcher_rules import FIELD_ROLES, Problem, refused_answers, validate_answers
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -88,13 +88,16 @@ def field_doc(spec: dict[str, Any]) -> str:
 def launcher_config(value: Any) -> dict[str, Any]:
     """Describe the validated ``config_fields`` answer for the templates.
 
-    Returns ``{"fields": [...], "directory": bool, "all_defaults": bool, "noprompt": bool,
-    "command_metadata": [...]}``; each field has ``name``, ``type`` (as answered), ``annotation``
-    (its Python type), ``doc`` (a Python literal of its help text), ``prompt``, ``path``, ``env``
-    and ``ansys_path`` (Python literals, or ``None``), ``default`` (a Python literal, or ``None``
-    when the field has no default), and ``description_text`` and ``default_text`` for Markdown
-    table cells. ``command_metadata`` lists the metadata keys of ``command.py`` the fields use.
+    Returns ``{"fields": [...], "roles": {role: field name}, "all_defaults": bool, "noprompt":
+    bool, "command_metadata": [...]}``; each field has ``name``, ``type`` (as answered),
+    ``annotation`` (its Python type), ``doc`` (a Python literal of its help text), ``prompt``,
+    ``path``, ``env``, ``ansys_path`` and ``role`` (Python literals, or ``None``), ``default`` (a
+    Python literal, or ``None`` when the field has no default), and ``description_text`` and
+    ``default_text`` for Markdown table cells. ``roles`` maps each role of
+    ``launcher_rules.FIELD_ROLES`` to the name of the field that declares it, or ``None``. ``command_metadata`` lists the metadata keys of ``_machinery/fields.py`` the
+    fields use.
     """
+    answered = load_json_answer(value)
     fields = [
         {
             "name": name,
@@ -106,6 +109,7 @@ def launcher_config(value: Any) -> dict[str, Any]:
             "path": spec["type"] == "path",
             "env": python_string(spec["env"]) if spec.get("env") else None,
             "ansys_path": python_string(spec["ansys_path"]) if spec.get("ansys_path") else None,
+            "role": python_string(spec["role"]) if spec.get("role") else None,
             "default": python_literal(spec["type"], spec["default"]) if "default" in spec else None,
             "default_text": (
                 _table_cell(python_literal(spec["type"], spec["default"]))
@@ -113,16 +117,20 @@ def launcher_config(value: Any) -> dict[str, Any]:
                 else None
             ),
         }
-        for name, spec in load_json_answer(value).items()
+        for name, spec in answered.items()
     ]
     metadata = [
         ("METADATA_KEY_ANSYS_PATH", any(field["ansys_path"] for field in fields)),
         ("METADATA_KEY_ENV", any(field["env"] for field in fields)),
         ("METADATA_KEY_PATH", any(field["path"] for field in fields)),
+        ("METADATA_KEY_ROLE", any(field["role"] for field in fields)),
     ]
     return {
         "fields": fields,
-        "directory": any(f["name"] == "directory" and f["annotation"] == "str" for f in fields),
+        "roles": {
+            role: next((name for name, spec in answered.items() if spec.get("role") == role), None)
+            for role in FIELD_ROLES
+        },
         "all_defaults": all(field["default"] is not None for field in fields),
         "noprompt": any(not field["prompt"] for field in fields),
         "command_metadata": [key for key, used in metadata if used],

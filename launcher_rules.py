@@ -34,7 +34,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UDS_SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 FIELD_TYPES = {"str": str, "path": str, "int": int, "float": float, "bool": bool}
-FIELD_KEYS = {"type", "default", "description", "prompt", "env", "ansys_path"}
+FIELD_KEYS = {"type", "default", "description", "prompt", "env", "ansys_path", "role"}
 _JSON_NAMES = {"str": "string", "path": "string", "int": "integer", "float": "number"}
 _JSON_NAMES["bool"] = "true or false"
 # Placeholders of ``product_command`` that the launcher fills in itself, per server type.
@@ -46,8 +46,20 @@ BUILTIN_PLACEHOLDERS = {
 RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values(), {"self", "dataclasses"})
 # Names ruff reports as ambiguous (E741): a field named so fails the generated lint step.
 AMBIGUOUS_FIELDS = {"l"}
-# Config fields the gRPC launcher reads to choose how clients reach the server, and their types.
-GRPC_FIELDS = {"transport": ("str",), "certs_dir": ("str", "path")}
+# Roles a config field may declare ("role" in its spec): what the launcher does with its value
+# besides filling in its placeholder; per role the server types that know it and the field
+# types it takes. A folder field must name an existing folder (empty: the current folder, unless
+# it holds private files); the gRPC launcher chooses how clients reach the server from the
+# transport and certs_dir fields.
+FIELD_ROLES = {
+    "folder": (("http",), ("path",)),
+    "transport": (("grpc",), ("str",)),
+    "certs_dir": (("grpc",), ("path", "str")),
+}
+# Roles that must each be on one field, per server type.
+REQUIRED_ROLES = {"http": (), "grpc": ("transport", "certs_dir")}
+# The roles whose fields the launcher reads itself: the command need not name them.
+READ_ROLES = {"transport", "certs_dir"}
 # Top-level names a plugin package must not shadow.
 _RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {"ansys", "requests", "grpc", "tests"}
 # Longest names: folders, log files and socket paths are built from them.
@@ -372,6 +384,15 @@ def validate_field(name: Any, spec: Any) -> Problem | None:
             spec["env"],
             "name an environment variable: letters, digits and '_', not starting with a digit",
         )
+    if "role" in spec and not (isinstance(spec["role"], str) and spec["role"] in FIELD_ROLES):
+        return refused("role", spec["role"], f"use one of {list(FIELD_ROLES)}, or leave role out")
+    if "role" in spec and kind not in FIELD_ROLES[spec["role"]][1]:
+        types = " or ".join(repr(name) for name in FIELD_ROLES[spec["role"]][1])
+        return refused(
+            "role",
+            spec["role"],
+            f"a field with the role {spec['role']!r} must have the type {types}, not {kind!r}",
+        )
     if "ansys_path" in spec:
         return validate_ansys_path(variable, spec)
     return None
@@ -405,30 +426,72 @@ def validate_ansys_path(variable: str, spec: dict[str, Any]) -> Problem | None:
     return None
 
 
-def validate_config_fields(
-    fields: dict[str, Any], shown_as: Any, register_fallback: bool, server_type: str
-) -> list[Problem]:
-    """Check the parsed ``config_fields``; with a fallback, every field needs a default; gRPC
-    needs the fields that choose the transport. ``shown_as`` is the answer as given."""
-    problems = [problem for name, spec in fields.items() if (problem := validate_field(name, spec))]
-    if problems:
-        return problems
-    if server_type == "grpc":
-        lacking = [
-            name
-            for name, types in GRPC_FIELDS.items()
-            if fields.get(name, {}).get("type") not in types
-        ]
-        if lacking:
+def _role_problems(fields: dict[str, Any], shown_as: Any, server_type: str) -> list[Problem]:
+    """Check the roles of the fields: each known to ``server_type``, on one field only, and the
+    roles the server type needs present."""
+    problems = []
+    holders: dict[str, list[str]] = {}
+    for name, spec in fields.items():
+        if "role" in spec:
+            holders.setdefault(spec["role"], []).append(name)
+    for role, names in holders.items():
+        servers = FIELD_ROLES[role][0]
+        if server_type in BUILTIN_PLACEHOLDERS and server_type not in servers:
+            problems.append(
+                _problem(
+                    "config_fields",
+                    f"config_fields[{shown(names[0])}].role",
+                    role,
+                    f"the role {role!r} is for server_type={' or '.join(map(repr, servers))}"
+                    f" only, not {server_type!r}; with {server_type!r} use "
+                    + (
+                        " or ".join(
+                            repr(other)
+                            for other, (known, _) in FIELD_ROLES.items()
+                            if server_type in known
+                        )
+                        or "no role"
+                    ),
+                )
+            )
+        if len(names) > 1:
             problems.append(
                 _problem(
                     "config_fields",
                     "config_fields",
                     shown_as,
-                    "with server_type='grpc' the launcher chooses the transport from the fields"
-                    " transport (str) and certs_dir (str or path); add " + str(lacking),
+                    f"the fields {names} all have the role {role!r}; give it to one field only",
                 )
             )
+    lacking = [role for role in REQUIRED_ROLES.get(server_type, ()) if role not in holders]
+    if lacking:
+        problems.append(
+            _problem(
+                "config_fields",
+                "config_fields",
+                shown_as,
+                f"with server_type={server_type!r} the launcher chooses the transport from the"
+                " fields with the roles 'transport' (type str) and 'certs_dir' (type path or"
+                f" str), but no field has {' or '.join(map(repr, lacking))}; add"
+                ' "role" to the fields, such as {"transport": {"type": "str", "default": "",'
+                ' "description": "uds, wnua, insecure or mtls.", "role": "transport"},'
+                ' "certs_dir": {"type": "path", "default": "", "description": "Folder of the'
+                ' mTLS certificates.", "role": "certs_dir"}}',
+            )
+        )
+    return problems
+
+
+def validate_config_fields(
+    fields: dict[str, Any], shown_as: Any, register_fallback: bool, server_type: str
+) -> list[Problem]:
+    """Check the parsed ``config_fields``; with a fallback, every field needs a default; the
+    fields' roles must suit the server type, one field each, and gRPC needs the roles that
+    choose the transport. ``shown_as`` is the answer as given."""
+    problems = [problem for name, spec in fields.items() if (problem := validate_field(name, spec))]
+    if problems:
+        return problems
+    problems += _role_problems(fields, shown_as, server_type)
     missing = [name for name, spec in fields.items() if "default" not in spec]
     if register_fallback and missing:
         problems.append(
@@ -499,16 +562,16 @@ def validate_fields_named(
     fields: set[str],
     arguments: list[str],
     variables: dict[str, str],
-    server_type: Any,
+    read: set[str],
     shown_as: Any,
 ) -> list[Problem]:
     """Check that the command or the environment names every config field: the product gets a
-    field's value only through a placeholder (the gRPC launcher reads ``transport`` and
-    ``certs_dir`` itself). A field named nowhere is a field the product never sees, as when the
-    fields of a real product are given with the demo's command."""
+    field's value only through a placeholder, but for the fields in ``read``, whose roles the
+    launcher reads itself (see ``READ_ROLES``). A field named nowhere is a field the product
+    never sees, as when the fields of a real product are given with the demo's command."""
     texts = [*arguments, *variables.values()]
     named = {part[1] for text in texts for part in string.Formatter().parse(text) if part[1]}
-    unused = sorted(fields - named - (set(GRPC_FIELDS) if server_type == "grpc" else set()))
+    unused = sorted(fields - named - read)
     if not unused:
         return []
     listed = ", ".join(_braced(name) for name in unused)
@@ -584,6 +647,18 @@ def validate_choice(variable: str, value: Any, choices: list[Any]) -> list[Probl
     return [_problem(variable, variable, value, f"choose one of {choices}")]
 
 
+def read_fields(fields: Mapping[Any, Any], server_type: Any) -> set[str]:
+    """Return the names of the fields whose role the launcher of ``server_type`` reads itself."""
+    return {
+        name
+        for name, spec in fields.items()
+        if isinstance(spec, dict)
+        and isinstance(spec.get("role"), str)
+        and spec["role"] in READ_ROLES
+        and server_type in FIELD_ROLES[spec["role"]][0]
+    }
+
+
 def _command_problems(
     answers: Mapping[str, Any],
     parsed: dict[str, Any],
@@ -598,9 +673,8 @@ def _command_problems(
     problems = validate_product_command(arguments, answers["product_command"], allowed)
     if problems or allowed is None or variables is None or validate_product_env(variables, allowed):
         return problems
-    return validate_fields_named(
-        fields, arguments, variables, server_type, answers["product_command"]
-    )
+    read = read_fields(parsed["config_fields"] or {}, server_type)
+    return validate_fields_named(fields, arguments, variables, read, answers["product_command"])
 
 
 def validate_answers(

@@ -19,8 +19,14 @@ ACP_FIELDS = {
         "type": "str",
         "default": "",
         "description": "uds, wnua, insecure or mtls; empty means uds (wnua on Windows).",
+        "role": "transport",
     },
-    "certs_dir": {"type": "path", "default": "", "description": "Folder of the mTLS certificates."},
+    "certs_dir": {
+        "type": "path",
+        "default": "",
+        "description": "Folder of the mTLS certificates.",
+        "role": "certs_dir",
+    },
     "license_server": {
         "type": "str",
         "default": "",
@@ -76,4 +82,56 @@ CUSTOM = {
             *("-m", "http.server", "--bind", "{host}", "--directory", "{directory}", "0"),
         ]
     ),
+}
+
+# The roles on fields with other names, and the names the roles had before on ordinary fields:
+# the launcher and the generated tests find the fields by their roles.
+RENAMED_GRPC = {
+    "product_name": "renamed_grpc",
+    "server_type": "grpc",
+    "config_fields": json.dumps(
+        {
+            "transport_mode": {
+                "type": "str",
+                "default": "",
+                "description": "uds, wnua, insecure or mtls; empty means uds (wnua on Windows).",
+                "role": "transport",
+            },
+            "certificates": {
+                "type": "path",
+                "default": "",
+                "description": "Folder of the mTLS certificates.",
+                "role": "certs_dir",
+            },
+            "transport": {"type": "str", "default": "", "description": "An ordinary field."},
+        }
+    ),
+    "product_command": json.dumps(
+        [
+            "{python}",
+            "-m",
+            "renamed_grpc_plugin.demo_server",
+            "--address={address}",
+            "--certs-dir={certificates}",
+        ]
+    ),
+    "product_env": json.dumps({"RENAMED_TRANSPORT": "{transport}"}),
+}
+RENAMED_HTTP = {
+    "product_name": "renamed_http",
+    "config_fields": json.dumps(
+        {
+            "site_root": {
+                "type": "path",
+                "default": "",
+                "description": "Folder to serve files from.",
+                "role": "folder",
+            },
+            "directory": {"type": "path", "default": "", "description": "An ordinary field."},
+        }
+    ),
+    "product_command": json.dumps(
+        ["{python}", "-m", "http.server", "--bind={host}", "--directory={site_root}", "{port}"]
+    ),
+    "product_env": json.dumps({"RENAMED_DIRECTORY": "{directory}"}),
 }

@@ -69,8 +69,9 @@ def test_a_command_and_environment_with_every_grpc_placeholder_pass() -> None:
     answers = answers_for(
         server_type="grpc",
         config_fields=(
-            '{"transport": {"type": "str", "default": "", "description": "d"},'
-            ' "certs_dir": {"type": "path", "default": "", "description": "d", "env": "CERTS"},'
+            '{"transport": {"type": "str", "default": "", "description": "d", "role": "transport"},'
+            ' "certs_dir": {"type": "path", "default": "", "description": "d", "env": "CERTS",'
+            ' "role": "certs_dir"},'
             ' "binary": {"type": "path", "default": "", "description": "d", "ansys_path": "A/b"}}'
         ),
         product_command=(
@@ -84,9 +85,16 @@ def test_a_command_and_environment_with_every_grpc_placeholder_pass() -> None:
 
 
 GRPC_FIELDS_WITH_INT_CERTS = (
-    '{"transport": {"type": "str", "default": "", "description": "d"},'
-    ' "certs_dir": {"type": "int", "default": 0, "description": "d"}}'
+    '{"transport": {"type": "str", "default": "", "description": "d", "role": "transport"},'
+    ' "certs_dir": {"type": "int", "default": 0, "description": "d", "role": "certs_dir"}}'
 )
+# The gRPC role fields under other names, and an HTTP folder field under another name.
+GRPC_ROLES = (
+    '"mode": {"type": "str", "default": "", "description": "d", "role": "transport"},'
+    ' "certs": {"type": "path", "default": "", "description": "d", "role": "certs_dir"}'
+)
+HTTP_COMMAND = '["{python}", "-m", "http.server", "--directory={site_root}", "0"]'
+
 # (answers, words the message must contain)
 BAD_ANSWERS = [
     ({"product_name": "my.product"}, ["product_name='my.product'", "no dots"]),
@@ -180,9 +188,106 @@ BAD_ANSWERS = [
     (
         {
             "server_type": "grpc",
-            "config_fields": '{"transport": {"type": "str", "description": "d"}}',
+            "config_fields": '{"transport": {"type": "str", "description": "d",'
+            ' "role": "transport"}}',
         },
-        ["server_type='grpc'", "add ['certs_dir']"],
+        ["server_type='grpc'", "no field has 'certs_dir'; add \"role\"", '"role": "certs_dir"'],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": '{"transport": {"type": "str", "default": "", "description": "d"},'
+            ' "certs_dir": {"type": "path", "default": "", "description": "d"}}',
+        },
+        [
+            "config_fields=",
+            "the roles 'transport' (type str) and 'certs_dir' (type path or str)",
+            "no field has 'transport' or 'certs_dir'",
+            '"role": "transport"',
+        ],
+    ),
+    (
+        {
+            "config_fields": '{"site_root": {"type": "path", "default": "", "description": "d",'
+            ' "role": "home"}}',
+            "product_command": HTTP_COMMAND,
+        },
+        ["config_fields['site_root'].role='home'", "use one of ['folder', 'transport', 'certs_dir']"],
+    ),
+    (
+        {
+            "config_fields": '{"site_root": {"type": "str", "default": "", "description": "d",'
+            ' "role": "transport"}}',
+            "product_command": HTTP_COMMAND,
+        },
+        [
+            "config_fields['site_root'].role='transport'",
+            "is for server_type='grpc' only, not 'http'; with 'http' use 'folder'",
+        ],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": "{" + GRPC_ROLES + ', "site": {"type": "path", "default": "",'
+            ' "description": "d", "role": "folder"}}',
+            "product_command": '["{python}", "--address={address}", "--site={site}"]',
+        },
+        [
+            "config_fields['site'].role='folder'",
+            "is for server_type='http' only, not 'grpc'; with 'grpc' use 'transport' or 'certs_dir'",
+        ],
+    ),
+    (
+        {
+            "config_fields": '{"site_root": {"type": "str", "default": "", "description": "d",'
+            ' "role": "folder"}}',
+            "product_command": HTTP_COMMAND,
+        },
+        [
+            "config_fields['site_root'].role='folder'",
+            "a field with the role 'folder' must have the type 'path', not 'str'",
+        ],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": '{"mode": {"type": "int", "default": 0, "description": "d",'
+            ' "role": "transport"}, "certs": {"type": "path", "default": "",'
+            ' "description": "d", "role": "certs_dir"}}',
+        },
+        [
+            "config_fields['mode'].role='transport'",
+            "must have the type 'str', not 'int'",
+        ],
+    ),
+    (
+        {
+            "config_fields": '{"site_root": {"type": "path", "default": "", "description": "d",'
+            ' "role": "folder"}, "other": {"type": "path", "default": "", "description": "d",'
+            ' "role": "folder"}}',
+            "product_command": '["{python}", "--a={site_root}", "--b={other}"]',
+        },
+        ["config_fields=", "the fields ['site_root', 'other'] all have the role 'folder'"],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": "{" + GRPC_ROLES + ', "mode2": {"type": "str", "default": "",'
+            ' "description": "d", "role": "transport"}}',
+            "product_command": '["{python}", "--address={address}"]',
+        },
+        ["config_fields=", "the fields ['mode', 'mode2'] all have the role 'transport'"],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "config_fields": '{"transport": {"type": "str", "default": "", "description": "d",'
+            ' "role": "transport"}, "certs_dir": {"type": "path", "default": "",'
+            ' "description": "d", "role": "certs_dir"}, "directory": {"type": "path",'
+            ' "default": "", "description": "d"}}',
+            "product_command": '["{python}", "--address={address}"]',
+        },
+        ["product_command=", "names {directory}, so the product would never get that field"],
     ),
     (
         {"server_type": "grpc", "product_command": '["{python}", "--listen={addr}"]'},
@@ -199,8 +304,9 @@ BAD_ANSWERS = [
     (
         {
             "server_type": "grpc",
-            "config_fields": '{"transport": {"type": "str", "default": "", "description": "d"},'
-            ' "certs_dir": {"type": "path", "default": "", "description": "d"},'
+            "config_fields": '{"transport": {"type": "str", "default": "", "description": "d",'
+            ' "role": "transport"}, "certs_dir": {"type": "path", "default": "",'
+            ' "description": "d", "role": "certs_dir"},'
             ' "binary_path": {"type": "path", "default": "", "description": "d"},'
             ' "license": {"type": "str", "default": "", "description": "d", "env": "LICENSE"}}',
         },
@@ -248,7 +354,10 @@ BAD_ANSWERS = [
     ),
     (
         {"server_type": "grpc", "config_fields": GRPC_FIELDS_WITH_INT_CERTS},
-        ["config_fields=", "certs_dir (str or path)"],
+        [
+            "config_fields['certs_dir'].role='certs_dir'",
+            "must have the type 'path' or 'str', not 'int'",
+        ],
     ),
     (
         {"product_command": '["{python}", "--socket={uds_dir}"]'},

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from answers import ACP_LIKE
+from answers import ACP_LIKE, RENAMED_GRPC, RENAMED_HTTP
 from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, choice_params, run
 
 if sys.version_info >= (3, 11):
@@ -561,3 +561,40 @@ def test_the_templates_own_workflow_validates_and_runs_ci_run_off_windows() -> N
     assert {"if": "runner.os != 'Windows'", "run": "bash .ci/run"}.items() <= next(
         step for step in steps if step.get("run") == "bash .ci/run"
     ).items()
+
+
+def test_the_roles_reach_the_code_as_metadata_and_the_launchers_find_fields_by_role(
+    cookies: Any,
+) -> None:
+    grpc = cookies.bake(extra_context=RENAMED_GRPC)
+    assert grpc.exception is None, grpc.exception
+    package = grpc.project_path / "src" / "renamed_grpc_plugin"
+    config = (package / "config.py").read_text(encoding="utf-8")
+    assert 'METADATA_KEY_ROLE: "transport"' in config
+    assert 'METADATA_KEY_ROLE: "certs_dir"' in config
+    assert config.count("METADATA_KEY_ROLE:") == 2  # the field named transport is ordinary
+    launcher = (package / "launcher.py").read_text(encoding="utf-8")
+    assert 'values["transport"]' not in launcher and '"certs_dir"]' not in launcher
+    readme = (grpc.project_path / "README.md").read_text(encoding="utf-8")
+    assert "| `{transport_mode}` | the transport in use" in readme
+    assert "| `{transport}` | the value of the config field `transport`" in readme
+    http = cookies.bake(extra_context=RENAMED_HTTP)
+    assert http.exception is None, http.exception
+    launcher = (http.project_path / "src" / "renamed_http_plugin" / "launcher.py").read_text(
+        encoding="utf-8"
+    )
+    assert "existing_directory" in launcher and '"directory"' not in launcher
+    readme = (http.project_path / "README.md").read_text(encoding="utf-8")
+    assert "direct --site_root=PATH" in readme
+
+
+def test_without_a_folder_role_the_http_launcher_has_no_folder_checks(cookies: Any) -> None:
+    fields = {"directory": {"type": "path", "default": "", "description": "d"}}
+    command = ["{python}", "-m", "http.server", "--directory={directory}", "0"]
+    result = cookies.bake(
+        extra_context={"config_fields": json.dumps(fields), "product_command": json.dumps(command)}
+    )
+    assert result.exception is None, result.exception
+    package = result.project_path / "src" / result.project_path.name
+    assert "existing_directory" not in (package / "launcher.py").read_text(encoding="utf-8")
+    assert "METADATA_KEY_ROLE" not in (package / "config.py").read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from answers import ACP_LIKE, CUSTOM, PORT_TOLD
+from answers import ACP_LIKE, CUSTOM, PORT_TOLD, RENAMED_GRPC, RENAMED_HTTP
 from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin, declared_requirements
 
 NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
@@ -86,6 +86,8 @@ NAMED = [
         ("acp-like", ACP_LIKE, 40),
         ("port-told", PORT_TOLD, 30),
         ("custom", CUSTOM, 30),
+        ("renamed-grpc-roles", RENAMED_GRPC, 40),
+        ("renamed-http-roles", RENAMED_HTTP, 30),
     ]
 ]
 

@@ -137,15 +137,31 @@ def field_specs(draw: st.DrawFn, kind: str | None = None) -> Any:
     if kind == "path" and draw(st.integers(0, 4)) == 0:
         spec["ansys_path"] = draw(mostly(st.just("ACP/acp_grpcserver"), texts))
         spec["default"] = ""
+    if draw(st.integers(0, 8)) == 0:  # a role on any field: often refused (type, server, twice)
+        spec["role"] = draw(mostly(st.sampled_from(ROLES), st.one_of(texts, st.integers())))
     return spec
+
+
+ROLES = ["folder", "transport", "certs_dir"]
+# The names the role fields take: those of the template's defaults, or others.
+ROLE_FIELD_NAMES = {
+    "folder": ["directory", "site_root"],
+    "transport": ["transport", "transport_mode"],
+    "certs_dir": ["certs_dir", "certificates"],
+}
 
 
 @st.composite
 def config_fields(draw: st.DrawFn, server_type: str) -> Any:
     fields = draw(st.dictionaries(field_names, field_specs(), max_size=3))
     if server_type == "grpc" and draw(st.integers(0, 4)):
-        fields["transport"] = draw(field_specs("str"))
-        fields["certs_dir"] = draw(field_specs("path"))
+        transport = draw(st.sampled_from(ROLE_FIELD_NAMES["transport"]))
+        certs_dir = draw(st.sampled_from(ROLE_FIELD_NAMES["certs_dir"]))
+        fields[transport] = {**draw(field_specs("str")), "role": "transport"}
+        fields[certs_dir] = {**draw(field_specs("path")), "role": "certs_dir"}
+    if server_type == "http" and draw(st.integers(0, 2)) == 0:
+        folder = draw(st.sampled_from(ROLE_FIELD_NAMES["folder"]))
+        fields[folder] = {**draw(field_specs("path")), "role": "folder"}
     return fields
 
 
@@ -412,6 +428,14 @@ def check_accepted(project: Path, answers: dict[str, Any], route: str) -> None:
                 if isinstance(key, ast.Name) and key.id == "METADATA_KEY_DOC"
             )
             assert doc.startswith(spec["description"])
+            roles = [
+                literal_of(value)
+                for key, value in zip(
+                    keywords["metadata"].keys, keywords["metadata"].values, strict=True
+                )
+                if isinstance(key, ast.Name) and key.id == "METADATA_KEY_ROLE"
+            ]
+            assert roles == ([spec["role"]] if "role" in spec else [])
 
 
 def test_generated_answers_bake_a_clean_plugin_or_are_refused_cleanly(tmp_path: Path) -> None:
@@ -485,12 +509,17 @@ BROKEN_BEFORE = {
     "an en dash and a multiplication sign (RUF001, RUF002)": {
         "description": "Starts the solver \u2013 twice as fast \u00d7 2",
         "config_fields": {
-            "directory": {"type": "path", "default": "a\u2013b", "description": "Folder \u00d7 2"}
+            "directory": {
+                "type": "path",
+                "default": "a\u2013b",
+                "description": "Folder \u00d7 2",
+                "role": "folder",
+            }
         },
     },
     "a float default of 1e300 (format)": {
         "config_fields": {
-            "directory": {"type": "path", "default": "", "description": "Folder."},
+            "directory": {"type": "path", "default": "", "description": "Folder.", "role": "folder"},
             "scale": {"type": "float", "default": 1e300, "description": "Scale."},
         },
         "product_command": ["{python}", "-X", "scale={scale}", "{directory}"],

@@ -39,6 +39,7 @@ from {{ cookiecutter.package_name }}._machinery import (
 )
 from {{ cookiecutter.package_name }}._machinery.fields import (
     METADATA_KEY_ENV,
+    METADATA_KEY_ROLE,
 )
 from {{ cookiecutter.package_name }}.config import (
     PRODUCT_COMMAND,
@@ -144,7 +145,10 @@ def stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     command = PRODUCT_COMMAND
     program = literal(str(STAND_IN))
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", ["{python}", program, *command[1:]])
-    templates = {"command": command[1:], "env": PRODUCT_ENV{% if cookiecutter.server_type == "grpc" %}, "uds_service": UDS_SERVICE{% endif %}}
+    templates: dict[str, Any] = {"command": command[1:], "env": PRODUCT_ENV, "roles": roles()}
+{%- if cookiecutter.server_type == "grpc" %}
+    templates["uds_service"] = UDS_SERVICE
+{%- endif %}
     monkeypatch.setenv(stand_in_module.TEMPLATES_VARIABLE, json.dumps(templates))
     return True
 
@@ -158,26 +162,38 @@ def site(tmp_path: Path) -> Path:
     return folder
 
 
+def roles() -> dict[str, str]:
+    """Return the names of the config fields by the roles their metadata declares
+    (``METADATA_KEY_ROLE``), as the launcher finds them."""
+    return {
+        field.metadata[METADATA_KEY_ROLE]: field.name
+        for field in dataclasses.fields(LauncherConfig)
+        if METADATA_KEY_ROLE in field.metadata
+    }
+
+
 def example_values(site: Path) -> dict[str, Any]:
     """Return a value for every config field, each different from the field's default.
 {%- if cookiecutter.server_type == "grpc" %}
 
-    A ``directory`` field gets ``site``, ``transport`` the platform's default by name; adapt the
+    The field with the role ``transport`` gets the platform's default transport; adapt the
     other values if your product needs particular ones.
 {%- else %}
 
-    A ``directory`` field gets ``site``; adapt the other values if your product needs particular
-    ones.
+    The field with the role ``folder`` gets ``site``; adapt the other values if your product
+    needs particular ones.
 {%- endif %}
     """
     values: dict[str, Any] = {}
     for field in dataclasses.fields(LauncherConfig):
         default = None if field.default is dataclasses.MISSING else field.default
-        if field.name == "directory":
-            values[field.name] = str(site)
+        role = field.metadata.get(METADATA_KEY_ROLE)
 {%- if cookiecutter.server_type == "grpc" %}
-        elif field.name == "transport":
+        if role == "transport":
             values[field.name] = "wnua" if sys.platform == "win32" else "uds"
+{%- else %}
+        if role == "folder":
+            values[field.name] = str(site)
 {%- endif %}
         elif field.type in ("bool", bool):
             values[field.name] = not default

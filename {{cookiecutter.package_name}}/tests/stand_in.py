@@ -4,11 +4,12 @@ told and serves {% if cookiecutter.server_type == "grpc" %}the standard gRPC hea
 The ``stand_in`` fixture of ``conftest.py`` runs ``python stand_in.py ARGUMENTS...`` in place of
 the product, where ``ARGUMENTS`` are the ones the launcher built from ``PRODUCT_COMMAND``, and
 {%- if cookiecutter.server_type == "grpc" %}
-passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``, ``UDS_SERVICE``)
-as JSON in the environment variable ``TEMPLATES_VARIABLE``.
+passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``, ``UDS_SERVICE``,
+the names of the config fields by their roles) as JSON in the environment variable
+``TEMPLATES_VARIABLE``.
 {%- else %}
-passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``) as JSON in the
-environment variable ``TEMPLATES_VARIABLE``.
+passes the templates (``PRODUCT_COMMAND`` without its program, ``PRODUCT_ENV``, the names of the
+config fields by their roles) as JSON in the environment variable ``TEMPLATES_VARIABLE``.
 {%- endif %}
 
 The stand-in matches its arguments and environment against the templates, allowing for the
@@ -18,12 +19,13 @@ form. It imports nothing of the plugin, so that it starts as fast as a small pro
 {%- if cookiecutter.server_type == "grpc" %}
 
 Where it listens comes from the placeholders it finds: ``{address}``, ``{uds_dir}`` and
-``{uds_id}`` (``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``), or ``{host}`` and ``{port}``;
-``{certs_dir}`` switches on mutual TLS.
+``{uds_id}`` (``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``), or ``{host}`` and ``{port}``; the
+placeholder of the field with the role ``certs_dir`` switches on mutual TLS.
 {%- else %}
 
 Where it listens comes from the placeholders it finds: ``{host}`` and ``{port}``; it serves the
-files of ``{directory}`` if the command names it, else of the current folder.
+files of the folder the field with the role ``folder`` names if the command names that field,
+else of the current folder.
 {%- endif %}
 
 Told no port, it picks one and prints it as ``REPORT`` says, which ``LISTENING_PATTERN`` in
@@ -48,9 +50,10 @@ from typing import NoReturn
 TEMPLATES_VARIABLE = "LAUNCHER_STAND_IN_TEMPLATES"
 {%- if cookiecutter.server_type == "grpc" %}
 """Environment variable with the templates, as JSON:
-``{"command": [...], "env": {...}, "uds_service": "..."}``."""
+``{"command": [...], "env": {...}, "uds_service": "...", "roles": {role: field name}}``."""
 {%- else %}
-"""Environment variable with the templates, as JSON: ``{"command": [...], "env": {...}}``."""
+"""Environment variable with the templates, as JSON:
+``{"command": [...], "env": {...}, "roles": {role: field name}}``."""
 {%- endif %}
 {%- if cookiecutter.server_type == "grpc" %}
 REPORT = "Serving gRPC on {address}"
@@ -80,18 +83,28 @@ def _merged(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | N
     return {**first, **second}
 
 
-ALWAYS_FILLED = ("address", "uds_dir", "uds_id", "port", "host", "transport", "python")
-"""Placeholders the launcher fills in whenever they apply: a reading of the arguments that
-binds more of them is the likelier one."""
+ALWAYS_FILLED = ("address", "uds_dir", "uds_id", "port", "host", "python")
+"""Placeholders the launcher fills in whenever they apply (with the field of the role
+``transport``, see ``roles``): a reading of the arguments that binds more of them is the likelier
+one."""
 
 
-def match_arguments(templates: Sequence[str], arguments: Sequence[str]) -> dict[str, str] | None:
+def roles(environment: Mapping[str, str]) -> dict[str, str]:
+    """Return the names of the config fields by their roles, from the templates."""
+    templates = json.loads(environment[TEMPLATES_VARIABLE])
+    return dict(templates.get("roles", {}))
+
+
+def match_arguments(
+    templates: Sequence[str], arguments: Sequence[str], filled: Sequence[str] = ()
+) -> dict[str, str] | None:
     """Return the placeholder values that make ``arguments`` the filled-in ``templates``, where
     arguments with placeholders may have been left out; ``None`` if there are none.
 
     Of several readings (``{a} {b}`` with one argument), the one that binds the most
-    placeholders of ``ALWAYS_FILLED`` wins.
+    placeholders of ``ALWAYS_FILLED`` and ``filled`` wins.
     """
+    always = (*ALWAYS_FILLED, *filled)
 
     @functools.cache
     def walk(template: int, argument: int) -> tuple[dict[str, str], ...]:
@@ -112,7 +125,7 @@ def match_arguments(templates: Sequence[str], arguments: Sequence[str]) -> dict[
     readings = walk(0, 0)
     if not readings:
         return None
-    return max(readings, key=lambda values: sum(name in values for name in ALWAYS_FILLED))
+    return max(readings, key=lambda values: sum(name in values for name in always))
 
 
 def match_environment(
@@ -143,7 +156,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def told_values(arguments: Sequence[str], environment: Mapping[str, str]) -> dict[str, str]:
     """Return the placeholder values found in ``arguments`` and ``environment``."""
     templates = json.loads(environment[TEMPLATES_VARIABLE])
-    values = match_arguments(templates["command"], arguments)
+    transport = templates.get("roles", {}).get("transport")
+    values = match_arguments(templates["command"], arguments, [transport] if transport else [])
     if values is None:
         fail(f"the arguments {list(arguments)} do not fit PRODUCT_COMMAND {templates['command']}")
     both = _merged(values, match_environment(templates["env"], environment))
@@ -182,8 +196,9 @@ def serve(told: Mapping[str, str]) -> None:
     servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     try:
-        if told.get("certs_dir"):
-            folder = Path(told["certs_dir"])
+        certs_dir = told.get(roles(os.environ).get("certs_dir", ""))
+        if certs_dir:
+            folder = Path(certs_dir)
             credentials = grpc.ssl_server_credentials(
                 [((folder / "server.key").read_bytes(), (folder / "server.crt").read_bytes())],
                 root_certificates=(folder / "ca.crt").read_bytes(),
@@ -214,9 +229,8 @@ def serve(told: Mapping[str, str]) -> None:
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     host, port = told.get("host", "127.0.0.1"), int(told.get("port", "0"))
-    handler = functools.partial(
-        SimpleHTTPRequestHandler, directory=told.get("directory", os.getcwd())
-    )
+    folder = told.get(roles(os.environ).get("folder", ""))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=folder or os.getcwd())
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as error:

@@ -46,7 +46,7 @@ from {{ cookiecutter.package_name }}.config import UDS_SERVICE
 {%- endif %}
 
 from . import stand_in as stand_in_module
-from .conftest import STAND_IN, WATCHDOG, literal
+from .conftest import STAND_IN, WATCHDOG, literal, roles
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
 {%- if cookiecutter.server_type == "grpc" %}
@@ -71,7 +71,7 @@ def use_stand_in(monkeypatch: pytest.MonkeyPatch, arguments: list[str]) -> list[
     product_command = ["{python}", literal(str(STAND_IN)), *arguments]
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", product_command)
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
-    templates: dict[str, Any] = {"command": arguments, "env": {}}
+    templates: dict[str, Any] = {"command": arguments, "env": {}, "roles": roles()}
 {%- if cookiecutter.server_type == "grpc" %}
     templates["uds_service"] = UDS_SERVICE
 {%- endif %}
@@ -80,10 +80,12 @@ def use_stand_in(monkeypatch: pytest.MonkeyPatch, arguments: list[str]) -> list[
 
 
 def shaped(config: LauncherConfig, transport: str) -> LauncherConfig:
-    """Return ``config`` with ``transport``, where the plugin has that field."""
+    """Return ``config`` with ``transport`` in the field with the role ``transport``, where the
+    plugin has that field."""
     values: dict[str, Any] = dataclasses.asdict(config)
-    if transport:
-        values["transport"] = transport
+    field = roles().get("transport")
+    if transport and field:
+        values[field] = transport
     return LauncherConfig(**values)
 
 

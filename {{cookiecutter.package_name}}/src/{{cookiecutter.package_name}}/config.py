@@ -47,6 +47,9 @@ class LauncherConfig:
 {%- if field.ansys_path %}
             METADATA_KEY_ANSYS_PATH: {{ field.ansys_path }},
 {%- endif %}
+{%- if field.role %}
+            METADATA_KEY_ROLE: {{ field.role }},
+{%- endif %}
         },
     )
 {%- endfor %}
@@ -69,15 +72,16 @@ launches the product, ``{host}`` by ``127.0.0.1`` and ``{port}`` by a free TCP p
 launcher chooses.
 {%- if cookiecutter.server_type == "grpc" %}
 
-``{transport}`` is the transport in use (``uds``, ``wnua``, ``insecure`` or ``mtls``);
-``{address}`` is where to listen (``unix:PATH``, or ``127.0.0.1:PORT``, where the port is ``0``
-unless the command names ``{port}``); ``{uds_dir}`` is a new private folder and ``{uds_id}`` a
-new identifier per launch: the socket is ``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock``
-(``<uds_dir>/<UDS_SERVICE>.sock`` if the command names ``{uds_dir}`` but neither ``{uds_id}``
-nor ``{address}``); ``{certs_dir}`` is the certificates folder with ``mtls``.
+The placeholder of the field with the role ``transport`` is the transport in use (``uds``, ``wnua``,
+``insecure`` or ``mtls``); ``{address}`` is where to listen (``unix:PATH``, or ``127.0.0.1:PORT``,
+where the port is ``0`` unless the command names ``{port}``); ``{uds_dir}`` is a new private folder
+and ``{uds_id}`` a new identifier per launch: the socket is
+``<uds_dir>/<UDS_SERVICE>-<uds_id>.sock`` (``<uds_dir>/<UDS_SERVICE>.sock`` if the command names
+``{uds_dir}`` but neither ``{uds_id}`` nor ``{address}``); the placeholder of the field with the
+role ``certs_dir`` is the certificates folder with ``mtls``.
 
 An argument that names a placeholder with no value for this launch is left out: an empty field,
-``{host}`` and ``{port}`` over a Unix domain socket, ``{uds_dir}`` over TCP, ``{certs_dir}``
+``{host}`` and ``{port}`` over a Unix domain socket, ``{uds_dir}`` over TCP, the certificates folder
 unless the transport is ``mtls``. So write an option and its value as one argument,
 ``--port={port}``, and one command line serves every case.
 

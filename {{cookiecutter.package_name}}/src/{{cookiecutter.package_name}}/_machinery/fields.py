@@ -18,8 +18,10 @@ __all__ = [
     "METADATA_KEY_ANSYS_PATH",
     "METADATA_KEY_ENV",
     "METADATA_KEY_PATH",
+    "METADATA_KEY_ROLE",
     "Resolved",
     "check_types",
+    "field_with_role",
     "latest_ansys_installation",
     "resolve",
 ]
@@ -33,6 +35,21 @@ path is made absolute at launch."""
 METADATA_KEY_ANSYS_PATH = "ansys_path"
 """Field metadata: a path inside the newest Ansys installation (``ACP/acp_grpcserver``), used
 when the field is still empty; ``.exe`` is added on Windows where that file exists."""
+METADATA_KEY_ROLE = "role"
+"""Field metadata: what the launcher does with the value besides filling in its placeholder.
+``"folder"``: a folder that must exist, empty meaning the current folder at launch (HTTP);
+``"transport"`` and ``"certs_dir"``: how clients reach the server and the certificates folder
+of ``mtls`` (gRPC). The launcher and the tests find such a field with ``field_with_role``."""
+
+
+def field_with_role(model: object, role: str) -> str | None:
+    """Return the name of the field of the dataclass ``model`` (a class or an instance) whose
+    metadata declares ``role`` (``METADATA_KEY_ROLE``), or ``None`` if no field does."""
+    for field in dataclasses.fields(model):  # type: ignore[arg-type]
+        if field.metadata.get(METADATA_KEY_ROLE) == role:
+            return field.name
+    return None
+
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
