@@ -212,7 +212,10 @@ BAD_ANSWERS = [
             ' "role": "home"}}',
             "product_command": HTTP_COMMAND,
         },
-        ["config_fields['site_root'].role='home'", "use one of ['folder', 'transport', 'certs_dir']"],
+        [
+            "config_fields['site_root'].role='home'",
+            "use one of ['folder', 'transport', 'certs_dir']",
+        ],
     ),
     (
         {

@@ -574,7 +574,8 @@ def test_the_roles_reach_the_code_as_metadata_and_the_launchers_find_fields_by_r
     assert 'METADATA_KEY_ROLE: "certs_dir"' in config
     assert config.count("METADATA_KEY_ROLE:") == 2  # the field named transport is ordinary
     launcher = (package / "launcher.py").read_text(encoding="utf-8")
-    assert 'values["transport"]' not in launcher and '"certs_dir"]' not in launcher
+    assert 'values["transport"]' not in launcher
+    assert '"certs_dir"]' not in launcher
     readme = (grpc.project_path / "README.md").read_text(encoding="utf-8")
     assert "| `{transport_mode}` | the transport in use" in readme
     assert "| `{transport}` | the value of the config field `transport`" in readme
@@ -583,7 +584,8 @@ def test_the_roles_reach_the_code_as_metadata_and_the_launchers_find_fields_by_r
     launcher = (http.project_path / "src" / "renamed_http_plugin" / "launcher.py").read_text(
         encoding="utf-8"
     )
-    assert "existing_directory" in launcher and '"directory"' not in launcher
+    assert "existing_directory" in launcher
+    assert '"directory"' not in launcher
     readme = (http.project_path / "README.md").read_text(encoding="utf-8")
     assert "direct --site_root=PATH" in readme
 

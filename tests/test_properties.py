@@ -519,7 +519,12 @@ BROKEN_BEFORE = {
     },
     "a float default of 1e300 (format)": {
         "config_fields": {
-            "directory": {"type": "path", "default": "", "description": "Folder.", "role": "folder"},
+            "directory": {
+                "type": "path",
+                "default": "",
+                "description": "Folder.",
+                "role": "folder",
+            },
             "scale": {"type": "float", "default": 1e300, "description": "Scale."},
         },
         "product_command": ["{python}", "-X", "scale={scale}", "{directory}"],
