@@ -1,12 +1,14 @@
-"""Every combination of the answers that change the code, baked, installed and checked.
+"""The answers that change the code, baked, installed and checked in a covering array.
 
-``server_type`` x ``launcher_library`` x ``include_connect_mode`` x ``register_fallback``: 16
-bakes. Each runs its own tests, ruff and mypy --strict; two of them (``LOWEST``) with the lowest
-versions of their dependencies that their bounds allow, which must be those bounds (their own
-tests and ruff; mypy runs for every other combination). Its tests marked ``slow`` (timing, load
-and lifetime tests that depend on ``server_type`` only) run for the default answers of each
-server type, and are deselected for the others. The bakes that declare the same requirements
-share a venv and a worker.
+Every value of every answer in ``NAMES`` is in some row, and every pair of values of any two
+of them (``allpairspy``, with a row per server type at the default answers added first); so is
+each launch mode with each server type. Each row is baked, installed with what it declares,
+and runs its own tests, ruff and mypy --strict. Its tests marked ``slow`` (timing, load and
+lifetime tests that depend on ``server_type`` only) run for the default answers of each server
+type, and are deselected for the other rows. Two more bakes (``LOWEST``) are installed with the
+lowest versions of their dependencies that their bounds allow, which must be those bounds, and
+run their own tests and ruff (mypy runs on the rows). The bakes that declare the same
+requirements share a venv and a worker.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ from __future__ import annotations
 import itertools
 import shutil
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from allpairspy import AllPairs
 from answers import ACP_LIKE, CUSTOM, PORT_TOLD, RENAMED_GRPC, RENAMED_HTTP
 from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin, declared_requirements
 
+# The answers that change the code: choices (their values from cookiecutter.json) and yes/no
+# questions. A new one is appended here, and the covering array takes it in.
 NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
 VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
+# Each launch mode of a generated plugin, and the yes/no answer that adds it (None: always).
+LAUNCH_MODES: dict[str, str | None] = {"direct": None, "connect": "include_connect_mode"}
 
 
 def default_of(name: str) -> Any:
@@ -31,50 +39,69 @@ def default_of(name: str) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
+def answers_with(**changed: Any) -> dict[str, Any]:
+    """Return the default answer of every name in ``NAMES``, with ``changed`` instead."""
+    assert set(changed) <= set(NAMES), changed
+    return {name: changed.get(name, default_of(name)) for name in NAMES}
+
+
 def shown(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def combinations() -> list[Any]:
-    """One ``pytest.param`` per combination, with ids such as
-    ``server_type:grpc,launcher_library:ansys-tools-common,include_connect_mode:true,...``."""
-    params = []
-    for values in itertools.product(*(VALUES[name] for name in NAMES)):
-        answers = dict(zip(NAMES, values, strict=True))
-        slow = all(answers[name] == default_of(name) for name in NAMES[1:])
-        lowest = answers in LOWEST
-        group = f"matrix-{answers['server_type']}-{answers['launcher_library']}"
-        params.append(
-            pytest.param(
-                answers,
-                slow,
-                lowest,
-                id=",".join(f"{name}:{shown(value)}" for name, value in answers.items()),
-                marks=pytest.mark.xdist_group(
-                    f"lowest-{answers['server_type']}" if lowest else group
-                ),
-            )
-        )
-    return params
+def id_of(answers: dict[str, Any]) -> str:
+    """Return the test id of ``answers``, such as ``server_type:grpc,...,register_fallback:true``."""
+    return ",".join(f"{name}:{shown(value)}" for name, value in answers.items())
 
 
-LIBRARY = CHOICES["launcher_library"][0]
+# The default answers of each server type: the rows whose tests marked ``slow`` run.
+DEFAULT_ROWS = [answers_with(server_type=server_type) for server_type in VALUES["server_type"]]
+
+
+def covering_array() -> list[dict[str, Any]]:
+    """Return the rows: ``DEFAULT_ROWS``, then the rows that ``allpairspy`` adds until every
+    pair of values of any two answers is in a row."""
+    seeds = [[row[name] for name in NAMES] for row in DEFAULT_ROWS]
+    added = AllPairs(OrderedDict(VALUES), previously_tested=seeds)
+    return DEFAULT_ROWS + [dict(zip(NAMES, values, strict=True)) for values in added]
+
+
+ROWS = covering_array()
+
 LOWEST = [
-    {
-        "server_type": "http",
-        "launcher_library": LIBRARY,
-        "include_connect_mode": False,
-        "register_fallback": False,
-    },
-    {
-        "server_type": "grpc",
-        "launcher_library": LIBRARY,
-        "include_connect_mode": True,
-        "register_fallback": False,
-    },
+    answers_with(server_type="http", register_fallback=False),
+    answers_with(server_type="grpc", include_connect_mode=True, register_fallback=False),
 ]
-"""Combinations installed with the lowest versions their bounds allow (``lowest-direct``): an
-HTTP and a gRPC bake, which between them declare every bound the template writes."""
+"""Bakes installed with the lowest versions their bounds allow (``lowest-direct``): an HTTP and
+a gRPC bake of the first launcher library (the gRPC one declares the other library too), which
+between them declare every bound the template writes."""
+
+
+def row_params() -> list[Any]:
+    """One ``pytest.param`` per row of the covering array, with whether its slow tests run."""
+    return [
+        pytest.param(
+            answers,
+            answers in DEFAULT_ROWS,
+            id=id_of(answers),
+            marks=pytest.mark.xdist_group(
+                f"matrix-{answers['server_type']}-{answers['launcher_library']}"
+            ),
+        )
+        for answers in ROWS
+    ]
+
+
+def lowest_params() -> list[Any]:
+    """One ``pytest.param`` per bake installed with the lowest versions."""
+    return [
+        pytest.param(
+            answers,
+            id=id_of(answers),
+            marks=pytest.mark.xdist_group(f"lowest-{answers['server_type']}"),
+        )
+        for answers in LOWEST
+    ]
 
 
 # Bakes for products like real ones, each with the answers that shape it (the tests of each
@@ -102,9 +129,41 @@ def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_prod
     plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
 
 
-def test_the_matrix_covers_every_value_of_each_answer() -> None:
+def test_the_answers_are_choices_and_yes_no_questions_of_cookiecutter_json() -> None:
     assert set(NAMES) - set(CHOICES) <= set(BOOLEANS)
-    assert len(combinations()) == 2 * 2 * 2 * 2
+    assert all(len(values) >= 2 for values in VALUES.values()), VALUES
+    for answers in ROWS + LOWEST:
+        assert list(answers) == NAMES, answers
+        assert all(answers[name] in VALUES[name] for name in NAMES), answers
+    assert len({id_of(answers) for answers in ROWS}) == len(ROWS)
+
+
+def test_every_value_and_every_pair_of_values_of_the_answers_is_in_a_row() -> None:
+    for name in NAMES:
+        assert {answers[name] for answers in ROWS} == set(VALUES[name]), name
+    for first, second in itertools.combinations(NAMES, 2):
+        pairs = {(answers[first], answers[second]) for answers in ROWS}
+        missing = set(itertools.product(VALUES[first], VALUES[second])) - pairs
+        assert not missing, (first, second, missing)
+
+
+def test_each_launch_mode_meets_each_server_type_in_a_row() -> None:
+    modes = {name for name in NAMES if name.startswith("include_") and name.endswith("_mode")}
+    assert {answer for answer in LAUNCH_MODES.values() if answer is not None} == modes
+    for server_type, (mode, answer) in itertools.product(
+        VALUES["server_type"], LAUNCH_MODES.items()
+    ):
+        assert any(
+            answers["server_type"] == server_type and (answer is None or answers[answer])
+            for answers in ROWS
+        ), (mode, server_type)
+
+
+def test_the_slow_tests_run_for_the_default_answers_of_each_server_type() -> None:
+    slow = [param.values[0] for param in row_params() if param.values[1]]
+    assert [answers["server_type"] for answers in slow] == VALUES["server_type"]
+    for answers in slow:
+        assert all(answers[name] == default_of(name) for name in NAMES[1:]), answers
 
 
 def test_the_lowest_combinations_declare_every_bound_of_the_matrix(cookies_session: Any) -> None:
@@ -112,22 +171,15 @@ def test_the_lowest_combinations_declare_every_bound_of_the_matrix(cookies_sessi
         result = cookies_session.bake(extra_context=answers)
         return set(declared_requirements(result.project_path))
 
-    every = [param.values[0] for param in combinations()]
-    assert set().union(*map(requirements, LOWEST)) == set().union(*map(requirements, every))
+    assert set().union(*map(requirements, LOWEST)) == set().union(*map(requirements, ROWS))
 
 
-@pytest.mark.parametrize(("answers", "slow", "lowest"), combinations())
+@pytest.mark.parametrize(("answers", "slow"), row_params())
 def test_the_combination_passes_its_own_tests_ruff_and_mypy(
-    install_shared: Callable[..., Plugin],
-    install_lowest: Callable[..., Plugin],
-    answers: dict[str, Any],
-    slow: bool,
-    lowest: bool,
+    install_shared: Callable[..., Plugin], answers: dict[str, Any], slow: bool
 ) -> None:
-    plugin = (install_lowest if lowest else install_shared)(**answers)
-    # mypy checks every combination's code with the newest versions; at the lowest ones its
-    # cache would start cold, and it is not run there.
-    output = plugin.passes_its_own_checks(minimum_passed=30, slow=slow, mypy=not lowest)
+    plugin = install_shared(**answers)
+    output = plugin.passes_its_own_checks(minimum_passed=30, slow=slow)
     assert ("deselected" in output) is not slow, output
     if answers["server_type"] == "http" and sys.platform != "win32":
         assert "skipped" not in output, output
@@ -135,3 +187,16 @@ def test_the_combination_passes_its_own_tests_ruff_and_mypy(
         assert plugin.mypy_cache is not None
         cache = str(plugin.mypy_cache.with_name("mypy-cache-win32"))
         plugin.run("mypy", "--strict", "--platform", "win32", "--cache-dir", cache)
+
+
+@pytest.mark.parametrize("answers", lowest_params())
+def test_the_combination_passes_its_own_tests_and_ruff_with_the_lowest_versions(
+    install_lowest: Callable[..., Plugin], answers: dict[str, Any]
+) -> None:
+    plugin = install_lowest(**answers)
+    # mypy checks each row's code with the newest versions; here its cache would start cold
+    # (and the oldest type stubs that the bounds allow do not know every API the code uses).
+    output = plugin.passes_its_own_checks(minimum_passed=30, slow=False, mypy=False)
+    assert "deselected" in output, output
+    if answers["server_type"] == "http" and sys.platform != "win32":
+        assert "skipped" not in output, output
