@@ -180,6 +180,29 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
     return result.stdout
 
 
+GIT = ["git", "-c", "user.name=Template Test", "-c", "user.email=test@example.com"]
+
+
+def commit_all(folder: Path, message: str) -> None:
+    """Commit everything in ``folder``, making it a git repository first if needed."""
+    if not (folder / ".git").exists():
+        run([*GIT, "init", "--quiet"], cwd=folder)
+    run([*GIT, "add", "--all"], cwd=folder)
+    run([*GIT, "commit", "--quiet", "--message", message], cwd=folder)
+
+
+def copy_of_the_template(folder: Path) -> Path:
+    """Return a copy of the template's working tree in ``folder``, committed to a git repository."""
+    template = folder / "template"
+    shutil.copytree(
+        TEMPLATE,
+        template,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
+    )
+    commit_all(template, "Template")
+    return template
+
+
 def uv_command(*args: str) -> list[str]:
     """Return the command line of uv with ``args``."""
     return [uv.find_uv_bin(), *args]

@@ -5,7 +5,6 @@ baked with plain cookiecutter, and records that carry no path of the baking mach
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,13 +14,15 @@ from typing import Any
 import pytest
 from conftest import (
     TEMPLATE,
+    commit_all,
+    copy_of_the_template,
     new_venv,
     run,
     uv_command,
     venv_python,
     write_cookiecutter_config,
 )
-from test_updates import CRUFT, commit_all
+from test_updates import CRUFT
 
 pytestmark = pytest.mark.xdist_group("front-ends")
 
@@ -79,18 +80,6 @@ def test_it_bakes_a_plugin_for_fluent(cookies):
     assert result.exit_code == 0, result.exception
     assert (result.project_path / "src" / "fluent_plugin" / "launcher.py").is_file()
 """
-
-
-def copy_of_the_template(folder: Path) -> Path:
-    """Return a copy of the template's working tree in ``folder``, committed to a git repository."""
-    template = folder / "template"
-    shutil.copytree(
-        TEMPLATE,
-        template,
-        ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
-    )
-    commit_all(template, "Template")
-    return template
 
 
 def test_a_downstream_pytest_cookies_test_passes_as_the_readme_shows(tmp_path: Path) -> None:

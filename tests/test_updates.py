@@ -9,29 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import TEMPLATE, run
+from conftest import TEMPLATE, commit_all, copy_of_the_template, run
 from cookiecutter.main import cookiecutter
 
-GIT = ["git", "-c", "user.name=Template Test", "-c", "user.email=test@example.com"]
 CRUFT = [sys.executable, "-m", "cruft"]
 
 
-def commit_all(folder: Path, message: str) -> None:
-    """Commit everything in ``folder``, making it a git repository first if needed."""
-    if not (folder / ".git").exists():
-        run([*GIT, "init", "--quiet"], cwd=folder)
-    run([*GIT, "add", "--all"], cwd=folder)
-    run([*GIT, "commit", "--quiet", "--message", message], cwd=folder)
-
-
 def test_cruft_creates_an_up_to_date_project_and_updates_it(tmp_path: Path) -> None:
-    template = tmp_path / "template"
-    shutil.copytree(
-        TEMPLATE,
-        template,
-        ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
-    )
-    commit_all(template, "Template")
+    template = copy_of_the_template(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     run([*CRUFT, "create", "--no-input", str(template), "--output-dir", str(out)], cwd=out)
@@ -65,13 +50,7 @@ def shouted(text: str) -> str:
 def test_cruft_update_renders_with_the_filters_of_the_new_version(tmp_path: Path) -> None:
     """``cruft update`` renders the project's template version and the new one in one process,
     from one folder: a new version of the filters module, under the same name, is used."""
-    template = tmp_path / "template"
-    shutil.copytree(
-        TEMPLATE,
-        template,
-        ignore=shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache"),
-    )
-    commit_all(template, "Template")
+    template = copy_of_the_template(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     run([*CRUFT, "create", "--no-input", str(template), "--output-dir", str(out)], cwd=out)
