@@ -19,12 +19,20 @@ times; the others compare medians):
 * import: time ``from example_httpserver_plugin import Launcher`` (what the entry point
   loads) adds after the launcher library is
   imported, next to the seed plugin's module (goal: <= 15 ms).
-* bake: ``cookiecutter --no-input`` of this template against a one-file template without
-  hooks, paired rounds as for the launches (goal: median paired ratio <= 1.35).
+* bake: ``cookiecutter --no-input`` of this template with the default answers, each bake a
+  process of its own as the command is, and where its time goes, from timers wrapped around
+  cookiecutter's and the template's functions in the same process (no profiler): Python's
+  start-up and imports; cookiecutter's own work (context, prompts, walking the template,
+  rendering file names, copying and writing files); its hooks (``hooks none`` when the template
+  has none); loading the template's Jinja extension (``launcher_filters``); checking the answers
+  (its ``check_answers``, with ``launcher_rules.validate_answers``); rendering the files (Jinja
+  compile and render). Each figure is the median of its own, so they need not add up to the
+  total; the plain command's bakes alternate with the timed ones. Informational, no goal.
 * ownership: one ``listeners.product_listens(pid, group, port)``, the check a launch over TCP
   makes once the product answers (that the listening socket is the product's), on an
   ``http.server`` started by the plugin's ``ProductProcess`` (with its watchdog, in its process
-  group) as a launch starts it; psutil's import, paid once per process, is left out (round 0).
+  group) as a launch starts it; the first check of the process, which may import psutil (paid
+  once per process), is left out (round 0).
   Informational, no goal: the launch measurements include it.
 * grpc: ``launch_product()`` of a gRPC bake (``server_type=grpc``, Unix domain socket) until
   its health service reports SERVING, against its bare ``demo_server`` child polled the same
@@ -62,7 +70,9 @@ PORT_COMMAND = [
 PORT_CONTEXT = ["product_name=example_porty", f"product_command={json.dumps(PORT_COMMAND)}"]
 GRPC_PACKAGE = "example_grpc_plugin"
 GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc"]  # bakes GRPC_PACKAGE
-LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, BAKE_GOAL = 1.15, 1.15, 15.0, 1.35
+HOOKS = (TEMPLATE / "hooks").is_dir()
+"""Whether the template has hooks (cookiecutter's ``hooks`` folder)."""
+LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS = 1.15, 1.15, 15.0
 QUIET = ["-W", "ignore::DeprecationWarning"]
 
 # Shared by the launch children, which define bare() and plugin() to return seconds.
@@ -138,9 +148,9 @@ OWNERSHIP_CHILD = """\
 import importlib, json, socket, sys, time
 
 rounds, directory, package = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-command = importlib.import_module(package + ".command")
-listeners = importlib.import_module(package + ".listeners")
-ProductProcess = importlib.import_module(package + ".process").ProductProcess
+probes = importlib.import_module(package + "._machinery.probes")
+listeners = importlib.import_module(package + "._machinery.listeners")
+ProductProcess = importlib.import_module(package + "._machinery.process").ProductProcess
 
 def check():  # seconds of one ownership check of a product started as a launch starts it
     with socket.socket() as sock:
@@ -150,7 +160,7 @@ def check():  # seconds of one ownership check of a product started as a launch 
     process.start([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
                    "--directory", directory, str(port)])
     try:
-        process.wait_until(lambda: command.accepts_connections(f"127.0.0.1:{port}"),
+        process.wait_until(lambda: probes.accepts_connections(f"127.0.0.1:{port}"),
                            time.monotonic() + 30, "did not listen")
         start = time.perf_counter()
         owned = listeners.product_listens(process.pid, process.group, port)
@@ -234,6 +244,70 @@ import ansys.tools.local_product_launcher.interface
 library = time.perf_counter()
 importlib.import_module(sys.argv[1]).Launcher  # what the entry point loads
 print(library - start, time.perf_counter() - library)
+"""
+
+# Arguments: the JSON file to write, the template, then the cookiecutter command's arguments.
+# Bakes as ``python -m cookiecutter`` does, with timers around what a bake spends its time on;
+# each figure leaves out the timed calls made inside it.
+BAKE_CHILD = """\
+import functools, json, sys, time
+import cookiecutter.cli, cookiecutter.generate, cookiecutter.main
+import jinja2
+
+out, template, *arguments = sys.argv[1:]
+keys = ["import", "command", "files", "extension", "check", "rules", "compile", "render", "hooks"]
+times = dict.fromkeys(keys, 0.0)
+nested = [0.0]  # seconds of the timed calls inside the running one
+
+def timed(key, function):  # keeps the function's attributes, such as Jinja's pass_context
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        nested.append(0.0)
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds = time.perf_counter() - start
+            times[key] += seconds - nested.pop()
+            nested[-1] += seconds
+    return wrapper
+
+# The template's extension, imported here (as cookiecutter would, from the template's folder)
+# to time it; cookiecutter then finds it loaded.
+start = time.perf_counter()
+sys.path.insert(0, template)
+import launcher_filters
+sys.path.remove(template)
+times["import"] = time.perf_counter() - start
+extension = launcher_filters.LauncherTemplate
+extension.__init__ = timed("extension", extension.__init__)  # for each Jinja environment
+launcher_filters.check_answers = timed("check", launcher_filters.check_answers)
+launcher_filters.validate_answers = timed("rules", launcher_filters.validate_answers)
+cookiecutter.main.run_pre_prompt_hook = timed("hooks", cookiecutter.main.run_pre_prompt_hook)
+generate = cookiecutter.generate
+generate.run_hook_from_repo_dir = timed("hooks", generate.run_hook_from_repo_dir)
+cookiecutter.main.generate_files = timed("files", cookiecutter.main.generate_files)
+
+# The files' content, compiled and rendered: generate_file loads each file with get_template
+# and renders it (file names and answers are rendered from strings, by cookiecutter's work).
+files = {}
+get_template, render = jinja2.Environment.get_template, jinja2.Template.render
+
+def get_file(self, *args, **kwargs):
+    loaded = get_template(self, *args, **kwargs)
+    files[id(loaded)] = loaded
+    return loaded
+
+render_file = timed("render", render)
+jinja2.Environment.get_template = timed("compile", get_file)
+jinja2.Template.render = lambda self, *args, **kwargs: (
+    render_file if files.get(id(self)) is self else render)(self, *args, **kwargs)
+command = timed("command", cookiecutter.cli.main)
+start = time.perf_counter()
+command(arguments, prog_name="cookiecutter", standalone_mode=False)
+times["call"] = time.perf_counter() - start
+with open(out, "w", encoding="utf-8") as file:
+    json.dump(times, file)
 """
 
 # The seed plugin's launcher module, as published in its documentation, with its imports.
@@ -436,33 +510,107 @@ def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, 
     )
 
 
-def measure_bake(tmp: Path, config_file: Path, rounds: int) -> Paired:
-    """Return paired rounds of baking a one-file template (``bare``) and this template
-    (``plugin``), alternating which goes first."""
-    minimal = tmp / "minimal-template"
-    (minimal / "{{cookiecutter.project}}").mkdir(parents=True)
-    (minimal / "cookiecutter.json").write_text('{"project": "minimal"}\n', encoding="utf-8")
-    (minimal / "{{cookiecutter.project}}" / "README.md").write_text("# minimal\n", "utf-8")
-    times: dict[str, list[float]] = {"bare": [], "plugin": []}
-    templates = {"bare": minimal, "plugin": TEMPLATE}
-    for round_ in range(rounds + 1):  # round 0 warms up
-        for name in ("bare", "plugin") if round_ % 2 else ("plugin", "bare"):
-            seconds = bake(templates[name], Path(tempfile.mkdtemp(dir=tmp)), config_file)
+class Bake(NamedTuple):
+    """Medians of the bakes (seconds): the plain command's, and the timed ones' parts."""
+
+    total: float
+    """A bake by the plain ``python -m cookiecutter --no-input``."""
+    timed: float
+    """A bake with the timers, whose parts follow."""
+    startup: float
+    """Python's start-up, imports and exit: the process's time but the command's and the
+    extension's import."""
+    cookiecutter: float
+    """cookiecutter's own work: ``command`` and ``files`` (and looking for hooks, if none)."""
+    command: float
+    """The command's own work: its options, the context, the prompts and the replay file."""
+    files: float
+    """``generate_files``'s own work: walking the template, rendering file and folder names,
+    copying and writing files."""
+    hooks: float
+    """Looking for the template's hooks and running them."""
+    extension: float
+    """Importing the template's Jinja extension, and setting up each Jinja environment with it."""
+    imported: float
+    """Importing the extension (``launcher_filters`` and ``launcher_rules``)."""
+    check: float
+    """Checking the answers (``check_answers``), ``rules`` included."""
+    rules: float
+    """``launcher_rules.validate_answers``."""
+    compile: float
+    """Compiling the files' content (``get_template``)."""
+    render: float
+    """Rendering the files' content."""
+
+
+def measure_bake(tmp: Path, config_file: Path, rounds: int) -> Bake:
+    """Return the medians of bakes of this template with the default answers, each a process
+    of its own as the command is: plain ones, and, alternating with them, ones with timers
+    around their parts (``BAKE_CHILD``)."""
+    script = tmp / "bake_child.py"
+    script.write_text(BAKE_CHILD, encoding="utf-8")
+    plain: list[float] = []
+    parts: dict[str, list[float]] = {}
+    for round_ in range(rounds + 1):  # round 0 warms up; alternate which goes first
+        for name in ("plain", "timed") if round_ % 2 else ("timed", "plain"):
+            if name == "plain":
+                seconds = bake(TEMPLATE, Path(tempfile.mkdtemp(dir=tmp)), config_file)
+                if round_:
+                    plain.append(seconds)
+                continue
+            out = tmp / "bake-times.json"
+            arguments = ["--no-input", "--config-file", str(config_file), str(TEMPLATE)]
+            arguments += ["-o", tempfile.mkdtemp(dir=tmp)]
+            start = time.perf_counter()
+            run([sys.executable, str(script), str(out), str(TEMPLATE), *arguments])
+            seconds = time.perf_counter() - start
+            times = json.loads(out.read_text(encoding="utf-8"))
+            times["cookiecutter"] = times["command"] + times["files"]
+            if not HOOKS:  # looking for hooks is then cookiecutter's own work
+                times["cookiecutter"] += times["hooks"]
+            times["check"] += times["rules"]
+            times["imported"] = times["import"]
+            times["extension"] += times["import"]
+            times["startup"] = seconds - times["call"] - times["import"]
+            times["timed"] = seconds
             if round_:
-                times[name].append(seconds)
-    return paired(times)
+                for key, value in times.items():
+                    parts.setdefault(key, []).append(value)
+    median = {key: statistics.median(values) for key, values in parts.items()}
+    return Bake(
+        statistics.median(plain),
+        *(median[field] for field in Bake._fields[1:]),
+    )
 
 
-def paired_line(
-    name: str, result: Paired, goal: float, labels: tuple[str, str] = ("bare", "plugin")
-) -> tuple[str, bool]:
+def paired_line(name: str, result: Paired, goal: float) -> tuple[str, bool]:
     """Return the report line of paired rounds, and whether the median ratio passes."""
     return (
-        f"{name:<8}{labels[0]} {result.bare * 1e3:.1f} ms  {labels[1]} {result.plugin * 1e3:.1f} ms  "
+        f"{name:<8}bare {result.bare * 1e3:.1f} ms  plugin {result.plugin * 1e3:.1f} ms  "
         f"paired ratio {result.ratio:.2f} ({result.low:.2f}-{result.high:.2f})  "
         f"(goal <= {goal:.2f})",
         result.ratio <= goal,
     )
+
+
+def bake_lines(result: Bake) -> list[str]:
+    """Return the report lines of the bakes: the time of one, and where it goes."""
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1e3:.1f} ms"
+
+    hooks = ms(result.hooks) if HOOKS else "none"
+    cookiecutter = f"context and prompts {ms(result.command)}, files {ms(result.files)}"
+    files = f"compile {ms(result.compile)}, render {ms(result.render)}"
+    return [
+        f"{'bake':<8}{ms(result.total)}  (cookiecutter --no-input, default answers; "
+        f"{ms(result.timed)} with the timers)  info",
+        f"{'':<8}start-up and imports {ms(result.startup)}  "
+        f"cookiecutter {ms(result.cookiecutter)} ({cookiecutter})  hooks {hooks}  info",
+        f"{'':<8}extension {ms(result.extension)} (import {ms(result.imported)})  "
+        f"checking answers {ms(result.check)} (rules {ms(result.rules)})  "
+        f"rendering files {ms(result.compile + result.render)} ({files})  info",
+    ]
 
 
 def main() -> int:
@@ -498,7 +646,6 @@ def main() -> int:
             f"plugin +{added_ms:.1f} ms  (goal <= {IMPORT_GOAL_MS:.0f} ms)",
             added_ms <= IMPORT_GOAL_MS,
         ),
-        paired_line("bake", baking, BAKE_GOAL, ("minimal", "template")),
     ]
     print(
         f"{rounds} rounds, medians; paired ratio = median of per-round plugin/bare (min-max); "
@@ -506,6 +653,7 @@ def main() -> int:
     )
     for line, ok in results:
         print(f"{line}  {'ok' if ok else 'FAILED'}")
+    print("\n".join(bake_lines(baking)))
     print(f"ownership check +{ownership * 1e3:.1f} ms (median of {rounds})  info")
     print(
         f"{'grpc':<8}bare {grpc_bare * 1e3:.1f} ms  plugin {grpc_plugin * 1e3:.1f} ms  "

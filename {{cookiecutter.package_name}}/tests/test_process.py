@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}._machinery import (
+    listeners,
     process,
 )
 from {{ cookiecutter.package_name }}._machinery.process import (
@@ -150,3 +152,71 @@ def test_a_program_that_cannot_be_run_is_a_launch_error_and_leaves_no_log_file(
         product.start([str(not_a_program)])
     assert product.log_path is None
     assert not product.running
+
+
+# Listens on a free port of the address given and says which; started as the product, by the
+# product, or by a process the product started, which ends at once (so that the listener is no
+# descendant of the product, only a process of its group).
+LISTENER = (
+    "import socket, sys, time\n"
+    "server = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
+    "server.bind((sys.argv[1], 0))\n"
+    "server.listen()\n"
+    "print('ready on', server.getsockname()[1], flush=True)\n"
+    "time.sleep(60)\n"
+)
+STARTS = "import subprocess, sys; subprocess.Popen([sys.executable, '-c', *sys.argv[1:]])"
+STARTS_AND_WAITS = STARTS + "; import time; time.sleep(60)"
+LISTENS = {
+    "the product": [LISTENER, "127.0.0.1"],
+    "the product, over IPv6": [LISTENER, "::1"],
+    "a process it started": [STARTS_AND_WAITS, LISTENER, "127.0.0.1"],
+    "a process of its group": [STARTS_AND_WAITS, STARTS, LISTENER, "127.0.0.1"],
+}
+"""Who listens: the arguments of ``python -c`` that the product runs."""
+READINGS = ["sock_diag", "/proc/net", "psutil"] if sys.platform == "linux" else ["psutil"]
+"""How ``listeners`` reads the listening sockets: on Linux it falls back from each to the next."""
+
+
+def read_with(reading: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``listeners`` read the listening sockets the way ``reading`` says."""
+
+    def refused(port: int) -> set[str]:
+        raise OSError("sock_diag is not allowed here")
+
+    if reading == "/proc/net":
+        monkeypatch.setattr(listeners, "_diag_listening", refused)
+    elif reading == "psutil":
+        monkeypatch.setattr(listeners, "_listening_sockets", lambda port: None)
+
+
+@pytest.mark.parametrize("who", LISTENS)
+def test_the_products_listener_is_found_in_it_in_what_it_started_or_in_its_group(
+    monkeypatch: pytest.MonkeyPatch, who: str
+) -> None:
+    if who == "a process of its group" and sys.platform == "win32":
+        pytest.skip("process groups are POSIX")
+    family, host = (socket.AF_INET6, "::1") if ":" in LISTENS[who][-1] else (socket.AF_INET, "")
+    with socket.socket(family) as other:  # another process's listener, as a thief's
+        try:
+            other.bind((host or "127.0.0.1", 0))
+        except OSError:
+            pytest.skip(f"no {host} on this machine")
+        other.listen()
+        product = ProductProcess("stand-in")
+        product.start([sys.executable, "-c", *LISTENS[who]])
+        try:
+            port = int(product.wait_for_output(READY, soon()).group(1))
+            pid, group = product.pid, product.group
+            assert pid is not None
+            for reading in READINGS:
+                with monkeypatch.context() as patched:
+                    read_with(reading, patched)
+                    assert listeners.product_listens(pid, group, port), reading
+                    assert not listeners.product_listens(pid, group, other.getsockname()[1])
+        finally:
+            product.stop()
+        for reading in READINGS:  # the product and its group have ended
+            with monkeypatch.context() as patched:
+                read_with(reading, patched)
+                assert not listeners.product_listens(pid, group, port), reading
