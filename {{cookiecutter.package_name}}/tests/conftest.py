@@ -35,6 +35,9 @@ from {{ cookiecutter.package_name }}._machinery import (
     logs,
 )
 from {{ cookiecutter.package_name }}._machinery import (
+    process as process_module,
+)
+from {{ cookiecutter.package_name }}._machinery import (
     watchdog as watchdog_module,
 )
 from {{ cookiecutter.package_name }}._machinery.fields import (
@@ -256,7 +259,11 @@ def config(
 @pytest.fixture(autouse=True)
 def spawned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Record every product process a test starts; after the test, no process it started (the
-    products' watchdogs included) may be left running."""
+    products' watchdogs included) may be left running.
+
+    On Python 3.10 a product starts as a small program that joins its watchdog's process group
+    and then becomes the product (``JOIN_GROUP`` in ``_machinery/process.py``): its ``args``
+    are recorded as the product's own."""
     products: list[subprocess.Popen[bytes]] = []
     started: list[subprocess.Popen[bytes]] = []
 
@@ -264,7 +271,10 @@ def spawned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[b
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             started.append(self)
-            if WATCHDOG not in map(str, self.args):  # type: ignore[arg-type]
+            arguments = list(map(str, self.args))  # type: ignore[arg-type]
+            if process_module.JOIN_GROUP in arguments:
+                self.args = arguments[arguments.index(process_module.JOIN_GROUP) + 3 :]
+            if WATCHDOG not in arguments:
                 products.append(self)
 
     monkeypatch.setattr(subprocess, "Popen", RecordingPopen)

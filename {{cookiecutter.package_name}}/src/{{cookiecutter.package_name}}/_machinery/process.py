@@ -131,11 +131,9 @@ class ProductProcess:
             options["creationflags"] = 0x4  # CREATE_SUSPENDED: resumed once in the job object
         elif sys.version_info >= (3, 11):
             options["process_group"] = self._group or 0
-        else:
-            import functools
-
-            options["preexec_fn"] = functools.partial(os.setpgid, 0, self._group or 0)
         try:
+            if sys.platform != "win32" and sys.version_info < (3, 11):
+                command, options["pass_fds"] = _joining(command, self._group, self._watchdog)
             self._process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -154,6 +152,8 @@ class ProductProcess:
             raise LaunchError(f"{self.name} cannot be run as {command[0]!r}: {error}") from error
         if self._group is None and sys.platform != "win32":
             self._group = self._process.pid  # no watchdog: a group of its own
+        if sys.platform != "win32" and sys.version_info < (3, 11):
+            _joined(self._process, self._group)
         _tell(self._watchdog, b"%s %d\n" % (watchdog.PID, self._process.pid))
         if sys.platform == "win32":
             self._job = _kill_on_close_job(self._process.pid)
@@ -350,6 +350,8 @@ class ProductProcess:
             return
         if self._group is None and sys.platform != "win32":
             self._group = self._watchdog.pid
+        if sys.platform != "win32" and sys.version_info < (3, 11):
+            _joined(self._watchdog, self._group)  # it joins (or makes) the group itself
         lines = [b"%s %s\n" % (watchdog.FOLDER, os.fsencode(path)) for path in self._folders]
         if self._process is not None:
             lines.append(b"%s %d\n" % (watchdog.PID, self._process.pid))
@@ -399,13 +401,10 @@ def _watchdog(group: int | None) -> subprocess.Popen[bytes] | None:
         options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     elif sys.version_info >= (3, 11):
         options["process_group"] = group or 0
-    else:
-        import functools
-
-        options["preexec_fn"] = functools.partial(os.setpgid, 0, group or 0)
     try:
         guard = subprocess.Popen(
-            [sys.executable, "-I", "-S", watchdog.__file__],
+            [sys.executable, "-I", "-S", watchdog.__file__]
+            + ([] if sys.version_info >= (3, 11) else [str(group or 0)]),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -419,6 +418,60 @@ def _watchdog(group: int | None) -> subprocess.Popen[bytes] | None:
     if guard.stdin is not None:
         _PIPES.add(guard.stdin)
     return guard
+
+
+JOIN_GROUP = """
+import os, sys, time
+group, pipe = int(sys.argv[1]), int(sys.argv[2])
+deadline = time.monotonic() + 5
+while True:
+    try:
+        os.setpgid(0, group)
+        break
+    except PermissionError:  # the watchdog has not made its group yet, or has ended
+        os.kill(group, 0)  # ProcessLookupError: it has ended, so the product must not run
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.001)
+if pipe >= 0:
+    os.close(pipe)
+os.execvp(sys.argv[3], sys.argv[3:])
+"""
+"""Python 3.10 has no ``Popen(process_group=...)``, and ``preexec_fn`` forks without ``vfork``,
+running the fork handlers of libraries such as gRPC, which can deadlock with their threads. So
+the product starts as this small program, which joins the watchdog's group and then becomes the
+product (same process id). It holds the launcher's end of the watchdog's pipe until it is in the
+group: the watchdog cannot see the launcher end before the product is where it will be ended."""
+
+
+def _joining(
+    command: list[str], group: int | None, guard: subprocess.Popen[bytes] | None
+) -> tuple[list[str], tuple[int, ...]]:
+    """Return the command that runs ``command`` in the process group ``group`` (Python 3.10),
+    and the descriptors it keeps. Raises ``FileNotFoundError`` if the program is nowhere."""
+    import shutil
+
+    if shutil.which(command[0]) is None:
+        raise FileNotFoundError(f"no program {command[0]!r}")
+    pipe = guard.stdin.fileno() if guard is not None and guard.stdin is not None else -1
+    joining = [sys.executable, "-I", "-S", "-c", JOIN_GROUP, str(group or 0), str(pipe), *command]
+    return joining, (pipe,) if pipe >= 0 else ()
+
+
+def _joined(process: subprocess.Popen[bytes], group: int) -> None:
+    """Wait until ``process`` (the watchdog, or a product started through ``JOIN_GROUP``) is in
+    the process group ``group``, or has ended, for at most ``STOP_TIMEOUT`` seconds (Python
+    3.10, where a process joins its group itself)."""
+    if sys.platform == "win32":
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if os.getpgid(process.pid) == group:
+                return
+        except ProcessLookupError:
+            return
+        time.sleep(0.001)
 
 
 _PIPES: weakref.WeakSet[IO[bytes]] = weakref.WeakSet()

@@ -45,6 +45,8 @@ def main() -> int:
         # Signals meant for the launcher's terminal, or for the product's group, are not for us.
         for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
+        if len(sys.argv) > 1:  # Python 3.10: the group to lead (0) or to join, from the launcher
+            os.setpgid(0, int(sys.argv[1]))
     folders: list[str] = []
     pid: int | None = None
     for line in sys.stdin.buffer:
