@@ -51,12 +51,21 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from benchmark import PORT_COMMAND  # the same port-told product as the benchmark's
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 MARKER = "LAUNCHER_KILLS_MARKER"
 """Environment variable that marks a trial's child and everything it starts."""
 LAUNCHER_MODULE = "ansys.tools.local_product_launcher"
+# The benchmark's port-told product. Not imported from benchmark.py: this script also runs
+# itself inside each bake's venv, which has none of the benchmark's imports.
+PORT_COMMAND = [
+    "{python}",
+    "-m",
+    "http.server",
+    "--bind={host}",
+    "--directory={directory}",
+    "{port}",
+]
 
 
 class Bake(NamedTuple):
