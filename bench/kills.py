@@ -51,7 +51,6 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
-
 TEMPLATE = Path(__file__).resolve().parent.parent
 MARKER = "LAUNCHER_KILLS_MARKER"
 """Environment variable that marks a trial's child and everything it starts."""
