@@ -94,8 +94,8 @@ def launcher_config(value: Any) -> dict[str, Any]:
     ``path``, ``env``, ``ansys_path`` and ``role`` (Python literals, or ``None``), ``default`` (a
     Python literal, or ``None`` when the field has no default), and ``description_text`` and
     ``default_text`` for Markdown table cells. ``roles`` maps each role of
-    ``launcher_rules.FIELD_ROLES`` to the name of the field that declares it, or ``None``. ``command_metadata`` lists the metadata keys of ``_machinery/fields.py`` the
-    fields use.
+    ``launcher_rules.FIELD_ROLES`` to the name of the field that declares it, or ``None``.
+    ``command_metadata`` lists the metadata keys of ``_machinery/fields.py`` the fields use.
     """
     answered = load_json_answer(value)
     fields = [
