@@ -1,12 +1,11 @@
-"""Jinja filters that turn template answers into literals of the language they land in, and
-the check of the answers before anything is written.
+"""Jinja filters and globals of the launcher plugin template.
 
-Cookiecutter loads ``LauncherTemplate`` through ``_extensions`` in ``cookiecutter.json``. When
-cookiecutter renders the name of the project folder, before it creates the folder, the
-extension checks every answer with ``launcher_rules`` (so the rules hold with
-``--accept-hooks no`` too) and stops the bake with every refused answer at once, an answers
-file for ``--config-file`` and the command that re-runs the bake. Free-text answers are then
-single printable lines; the filters make any such line a valid, formatter-stable literal.
+Cookiecutter loads ``LauncherTemplate`` through ``_extensions`` in ``cookiecutter.json``. The
+filters turn answers into literals of the language they land in (Python, TOML, Markdown); the
+answers were checked by ``hooks/pre_gen_project.py`` before any file is rendered, so free-text
+answers are single printable lines, and any such line becomes a valid, formatter-stable literal.
+``file_answer`` runs while cookiecutter prompts: it reads the file a JSON answer names, in the
+folder the command runs in, into a private variable of ``cookiecutter.json``.
 
 ``cruft update`` renders a project's old template version and the current one in one process,
 from the same folder: each new Jinja environment checks that this module and ``launcher_rules``
@@ -16,25 +15,17 @@ are those of the files now in the folder, and loads them again when they changed
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import shlex
-import shutil
-import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cookiecutter.exceptions import FailedHookException
-from cookiecutter.prompt import render_variable
-from jinja2 import BytecodeCache, Environment, pass_context
-from jinja2.bccache import Bucket
+from jinja2 import Environment, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
-from launcher_rules import FIELD_ROLES, Problem, refused_answers, validate_answers
+from launcher_rules import FIELD_ROLES, FILE_ANSWER_PREFIX, JSON_ANSWERS, file_answer, json_answers
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -168,15 +159,6 @@ def environment_items(value: Any) -> list[tuple[str, str]]:
     ]
 
 
-def runs_demo_server(answers: dict[str, Any]) -> bool:
-    """Whether the checked answers bake a gRPC plugin whose command runs the generated demo
-    server: only then is ``demo_server.py`` generated."""
-    if answers.get("server_type") != "grpc":
-        return False
-    demo = f"{answers.get('package_name')}.demo_server"
-    return demo in load_json_answer(answers.get("product_command", "[]"))
-
-
 def _strings(value: Any) -> list[str]:
     """Return every string in a JSON value, keys included."""
     if isinstance(value, str):
@@ -186,15 +168,6 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [text for item in value for text in _strings(item)]
     return []
-
-
-def answered_characters(context: dict[str, Any]) -> list[str]:
-    """Return the characters beyond ASCII in the free-text answers that land in Python code
-    (the description, config fields, command and environment), sorted."""
-    texts = [str(context["description"]), str(context["author_name"])]
-    for name in ("config_fields", "product_command", "product_env"):
-        texts += _strings(load_json_answer(context[name]))
-    return sorted({char for text in texts for char in text if not char.isascii()})
 
 
 # Context entries that describe this machine's bake, not the answers.
@@ -208,432 +181,48 @@ _NOT_RECORDED = (
 )
 
 
-def answers_record(context: dict[str, Any]) -> str:
-    """Return the answers as Cookiecutter's replay file, without this machine's paths."""
-    answers = {key: value for key, value in sorted(context.items()) if key not in _NOT_RECORDED}
-    return json.dumps({"cookiecutter": answers}, indent=2, ensure_ascii=False)
-
-
-JSON_ANSWERS = ("config_fields", "product_command", "product_env")
-PROJECT_FOLDER = "{{cookiecutter.package_name}}"
-"""The name of the template's project folder: rendering it runs :func:`check_answers`."""
-_CHECK = "{{ launcher_checked_answers() }}"
-_TEMPLATE = Path(__file__).resolve().parent
-ANSWERS_FILE = "launcher-plugin-answers.yaml"
-_ANSWERS_MARK = "# Answers to the launcher plugin template"
-
-
-class AnswersRefused(FailedHookException):  # type: ignore[misc]  # untyped base
-    """Stops a bake whose answers break the template's rules, before the project folder exists.
-
-    A :class:`~cookiecutter.exceptions.FailedHookException`, which the cookiecutter command
-    prints without a traceback before it exits with status 1. ``problems`` lists the refused
-    answers (empty when the output folder is the reason).
-    """
-
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
-
-
-def _restore_numbers(rendered: Any, given: Any) -> Any:
-    """Cookiecutter renders each string of a dict or list answer and turns its numbers into
-    text; take back the numbers that were given."""
-    if isinstance(given, dict) and isinstance(rendered, dict) and len(given) == len(rendered):
-        return {
-            key: _restore_numbers(value, original)
-            for (key, value), original in zip(rendered.items(), given.values(), strict=True)
-        }
-    if isinstance(given, list) and isinstance(rendered, list) and len(given) == len(rendered):
-        return [
-            _restore_numbers(value, original)
-            for value, original in zip(rendered, given, strict=True)
-        ]
-    number = isinstance(given, (int, float)) and not isinstance(given, bool)
-    return given if number and rendered == str(given) else rendered
-
-
-def _as_rendered(given: Any) -> Any:
-    """Return ``given`` as cookiecutter renders a dict or list answer with no Jinja in it:
-    numbers become text, line breaks ``\\n``."""
-    if isinstance(given, dict):
-        return {_as_rendered(key): _as_rendered(value) for key, value in given.items()}
-    if isinstance(given, list):
-        return [_as_rendered(value) for value in given]
-    if given is None or isinstance(given, bool):
-        return given
-    return str(given).replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _as_given(environment: Environment, answers: dict[str, Any], name: str, given: Any) -> Any:
-    """Return the JSON answer ``name`` with the types it was given (Python API, YAML), unless
-    another answer was typed at the prompt."""
-    value = answers[name]
-    if not isinstance(given, (dict, list)):
-        return value
-    if isinstance(given, list):
-        # Cookiecutter takes a list for a choice and keeps one element: take the whole list.
-        value = [render_variable(environment, item, answers) for item in given]
-    return _restore_numbers(value, given) if value == _as_rendered(given) else value
+@pass_context
+def launcher_answer(context: Context, name: str) -> Any:
+    """Return the JSON answer ``name`` (``config_fields``, ``product_command`` or
+    ``product_env``) parsed, as ``hooks/pre_gen_project.py`` checked it."""
+    answers = context.get("cookiecutter") or {}
+    value = json_answers(answers, context.get("_cookiecutter") or {})[name]
+    return load_json_answer(value)
 
 
 @pass_context
-def check_answers(context: Context) -> str:
-    """Check every answer before the project folder is created; stop the bake if any is refused.
-
-    Also writes JSON answers given as objects or as file names back as JSON text, so that the
-    recorded answers (replay, ``.cruft.json``) regenerate the same project. Returns ``""``.
-    """
-    answers = context.get("cookiecutter")
-    if not isinstance(answers, dict) or not all(name in answers for name in _questions()):
-        return ""  # an answer that names the folder, rendered while prompting: checked later
-    given = context.get("_cookiecutter") or {}
+def answers_record(context: Context) -> str:
+    """Return the answers as cookiecutter's replay file, without this machine's paths, the JSON
+    answers as JSON text (the file an answer named is not needed again)."""
+    answers = context.get("cookiecutter") or {}
+    record = {key: value for key, value in sorted(answers.items()) if key not in _NOT_RECORDED}
     for name in JSON_ANSWERS:
-        answers[name] = _as_given(context.environment, answers, name, given.get(name))
-    choices = {name: value for name, value in _questions().items() if isinstance(value, list)}
-    problems, parsed = validate_answers(answers, choices)
-    problems = _without_echoes(context.environment, answers, problems)
-    if problems:
-        raise AnswersRefused(_refusal(context.environment, answers, problems), problems)
-    folder = _project_folder(answers)
-    if folder is not None and folder.is_dir() and any(folder.iterdir()):
-        raise AnswersRefused(
-            f"The output folder {str(folder)!r} already exists and holds files; nothing was"
-            " changed. Bake into another --output-dir, or move the folder away."
-        )
-    rewritten = False
-    for name, value in parsed.items():
-        if not isinstance(answers[name], str) or answers[name].strip()[:1] not in "[{":
-            answers[name] = json.dumps(value, ensure_ascii=False)
-            rewritten = True
-    command = _cookiecutter_command()
-    if rewritten and command is not None:
-        _replay_again(command, answers, given)
-    # Unless cookiecutter is to stop because the folder exists (without --overwrite-if-exists).
-    creates = folder is not None and not folder.exists()
-    if (
-        command is not None
-        and folder is not None
-        and (creates or command.params.get("overwrite_if_exists"))
-    ):
-        _say(next_steps(folder))
-    return ""
+        record[name] = json.dumps(launcher_answer(context, name), ensure_ascii=False)
+        record[FILE_ANSWER_PREFIX + name] = ""  # the answer holds the content now
+    return json.dumps({"cookiecutter": record}, indent=2, ensure_ascii=False)
 
 
-def _without_echoes(
-    environment: Environment, answers: dict[str, Any], problems: list[Problem]
-) -> list[Problem]:
-    """Leave out the problems of answers derived from a refused answer, unchanged and showing
-    its value (``package_name`` from a refused ``product_name``): the new answer derives them
-    again."""
-    refused = set(refused_answers(problems))
-    echoes = set()
-    for name, default in _questions().items():
-        if name not in refused or answers[name] != _derived(environment, default, answers):
-            continue
-        sources = [other for other in refused - {name} if f"cookiecutter.{other}" in str(default)]
-        if any(_folded(answers[other]) in _folded(answers[name]) for other in sources):
-            echoes.add(name)
-    return [problem for problem in problems if problem.answer not in echoes]
-
-
-def _folded(value: Any) -> str:
-    """Return ``value`` as the template derives names from it (``lower``, ``-`` to ``_``)."""
-    return str(value).lower().replace("-", "_")
-
-
-def _derived(environment: Environment, default: Any, answers: dict[str, Any]) -> Any:
-    """Return what the template answers itself for a question with the ``default``."""
-    if isinstance(default, list):
-        default = default[0]
-    try:
-        return render_variable(environment, default, answers)
-    except Exception:  # a default that cannot be derived from these answers
-        return None
-
-
-def _replay_again(command: Any, answers: dict[str, Any], given: dict[str, Any]) -> None:
-    """Write cookiecutter's replay file again, now with JSON text where the answers named a
-    file or were objects: the command wrote it before the template saw the answers, and
-    ``--replay`` would otherwise read the file again (from wherever it runs)."""
-    if command.params.get("replay") or command.params.get("replay_file"):
-        return  # a replay run writes no replay file
-    from cookiecutter.config import get_user_config
-    from cookiecutter.replay import dump
-
-    config = get_user_config(
-        config_file=command.params.get("config_file"),
-        default_config=bool(command.params.get("default_config")),
-    )
-    template_name = os.path.basename(os.path.abspath(str(answers["_repo_dir"])))
-    dump(config["replay_dir"], template_name, {"cookiecutter": answers, "_cookiecutter": given})
-
-
-@functools.cache
-def _questions() -> dict[str, Any]:
-    """Return the template's questions and their unrendered defaults, in order (read once)."""
-    with (_TEMPLATE / "cookiecutter.json").open(encoding="utf-8") as file:
-        template = json.load(file)
-    return {name: value for name, value in template.items() if not name.startswith("_")}
-
-
-def _project_folder(answers: dict[str, Any]) -> Path | None:
-    output = answers.get("_output_dir")
-    return Path(output, answers["package_name"]) if isinstance(output, str) else None
-
-
-def next_steps(folder: Path) -> str:
-    """Return the commands that test and list the generated plugin: with uv, which makes the
-    project's ``.venv`` itself, then with pip (where ``venv`` works: Debian and Ubuntu need the
-    package ``python3-venv`` for it)."""
-    if os.name == "nt":
-        python, venv, launcher = "py", r".venv\Scripts\python", r".venv\Scripts\ansys-launcher"
-    else:
-        python, venv, launcher = "python3", ".venv/bin/python", ".venv/bin/ansys-launcher"
-    return (
-        f"Generating {folder}; then, to try the plugin with uv:\n"
-        f"  cd {_quoted([str(folder)])}\n"
-        "  uv run pytest\n"
-        "  uv run ansys-launcher list-plugins\n"
-        "or with pip (on Debian and Ubuntu, python3 -m venv needs the package python3-venv):\n"
-        f"  {python} -m venv .venv\n"
-        f'  {venv} -m pip install -e ".[test,lint]"\n'
-        f"  {venv} -m pytest\n"
-        f"  {launcher} list-plugins\n"
-    )
-
-
-def _say(text: str) -> None:
-    """Print ``text``; a reader that has gone away (``| head``) does not fail the bake."""
-    try:
-        print(text, flush=True)
-    except OSError:
-        devnull = os.open(os.devnull, os.O_WRONLY)  # later writes and the final flush go nowhere
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-
-
-def _refusal(environment: Environment, answers: dict[str, Any], problems: list[Problem]) -> str:
-    """Return the message of a refused bake. Run by the cookiecutter command, also write the
-    answers file it names; from Python or another tool (cruft), whose caller has the answers,
-    write nothing."""
-    refused = list(refused_answers(problems))
-    lines = ["These answers are not allowed, so no project was generated:"]
-    lines += [f"  - {problem.message}" for problem in problems]
-    command = _cookiecutter_command()
-    if command is None:
-        lines.append(f"Answer {_listed(refused)} again.")
-        return "\n".join(lines)
-    try:
-        written = _write_answers(environment, answers, problems, refused)
-    except OSError as error:
-        lines.append(f"(Your other answers could not be saved: {error}.)")
-        return "\n".join(lines)
-    lines += [
-        f"Your other answers are saved in {written}. Run this to answer only {_listed(refused)}"
-        " again (Enter keeps the others):",
-        f"  {_rerun_command(command, written)}",
-        "or add the answers to that file and run the same command with --no-input.",
-    ]
-    return "\n".join(lines)
-
-
-def _listed(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
-def _changed_answers(
-    environment: Environment, answers: dict[str, Any], refused: list[str]
-) -> dict[str, Any]:
-    """Return the answers that are allowed and differ from what the template would answer
-    itself, JSON answers as JSON text. An answer derived from another (``package_name`` from
-    ``product_name``) is left out while it equals its derivation, so it follows a new answer."""
-    changed: dict[str, Any] = {}
-    for name, default in _questions().items():
-        value = answers.get(name)
-        if name in refused or value is None:
-            continue
-        if value == _derived(environment, default, answers):
-            continue
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, ensure_ascii=False)
-        changed[name] = value
-    return changed
-
-
-def _write_answers(
-    environment: Environment, answers: dict[str, Any], problems: list[Problem], refused: list[str]
-) -> Path:
-    """Write the allowed answers as a cookiecutter config file; return its path."""
-    import yaml  # cookiecutter's own dependency; imported only when a bake is refused
-
-    folder = Path(answers.get("_output_dir") or os.getcwd())
-    folder.mkdir(parents=True, exist_ok=True)  # as cookiecutter would have
-    path = folder / ANSWERS_FILE
-    number = 1
-    while path.exists() and not _ours(path):
-        number += 1
-        path = folder / ANSWERS_FILE.replace(".yaml", f"-{number}.yaml")
-    header = [
-        f"{_ANSWERS_MARK}, written when a bake refused some of them.",
-        "# Use it with: cookiecutter --config-file <this file> <template>",
-        "# Left out, to be answered again:",
-        *(f"#   {problem.message}" for problem in problems),
-    ]
-    config: dict[str, Any] = dict(_user_settings())
-    config["default_context"] = _changed_answers(environment, answers, refused)
-    body = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=2**31 - 1)
-    text = "\n".join(header) + "\n" + body
-    path.write_text(text.encode("utf-8", "backslashreplace").decode("utf-8"), encoding="utf-8")
-    return path.resolve()
-
-
-def _ours(path: Path) -> bool:
-    try:
-        with path.open(encoding="utf-8") as file:
-            return file.readline().startswith(_ANSWERS_MARK)
-    except (OSError, UnicodeDecodeError):
+@pass_context
+def runs_demo_server(context: Context) -> bool:
+    """Whether the checked answers bake a gRPC plugin whose command runs the generated demo
+    server: only then is ``demo_server.py`` generated."""
+    answers = context.get("cookiecutter") or {}
+    if answers.get("server_type") != "grpc":
         return False
+    return f"{answers.get('package_name')}.demo_server" in launcher_answer(
+        context, "product_command"
+    )
 
 
-def _user_settings() -> dict[str, Any]:
-    """Return the cookiecutter settings of the running command's config file that are not
-    answers (clone and replay folders, abbreviations), which ``--config-file`` replaces."""
-    command = _cookiecutter_command()
-    if command is None or command.params.get("default_config"):
-        return {}
-    from cookiecutter.config import DEFAULT_CONFIG, get_user_config
-
-    config = get_user_config(config_file=command.params.get("config_file"))
-    keys = ("cookiecutters_dir", "replay_dir", "abbreviations")
-    return {key: config[key] for key in keys if config.get(key) != DEFAULT_CONFIG.get(key)}
-
-
-def _cookiecutter_command() -> Any:
-    """Return the click context of the running ``cookiecutter`` command, or None when
-    cookiecutter runs from Python or from another tool (cruft)."""
-    import click
-
-    context = click.get_current_context(silent=True)
-    callback = getattr(context.command, "callback", None) if context else None
-    return context if getattr(callback, "__module__", "") == "cookiecutter.cli" else None
-
-
-def _rerun_command(command: Any, answers_file: Path) -> str:
-    """Return the cookiecutter command that re-runs this bake with the answers file."""
-    template = str(command.params["template"])
-    if os.path.exists(template):  # a local template, not a URL or gh:owner/name
-        template = os.path.abspath(template)
-    words = [*_program(), *_kept_options(command)]
-    return _quoted([*words, "--config-file", str(answers_file), template])
-
-
-# Parameters of the command that the answers file replaces or that would keep it from asking,
-# and the command's arguments (the template is added last, the answers are in the file).
-_DROPPED = {"version", "no_input", "replay", "replay_file", "config_file", "default_config"}
-_DROPPED |= {"list_installed", "template", "extra_context"}
-
-
-def _kept_options(context: Any) -> list[str]:
-    """Return the options the running command was given, but for those in ``_DROPPED``."""
-    words: list[str] = []
-    for parameter in context.command.params:
-        value = context.params.get(parameter.name)
-        if parameter.name in _DROPPED or value in (None, False) or value == parameter.default:
-            continue
-        option = parameter.opts[-1]  # the long form
-        if parameter.name == "output_dir":
-            value = os.path.abspath(value)  # the command may run from another folder
-        words += [option] if parameter.is_flag else [option, str(value)]
-    return words
-
-
-def _program() -> list[str]:
-    """Return the words that started cookiecutter, as short as they still work."""
-    started = Path(sys.argv[0])
-    if started.name == "__main__.py":
-        name = Path(sys.executable).name
-        found = shutil.which(name)
-        same = found and Path(found).resolve() == Path(sys.executable).resolve()
-        return [name if same else sys.executable, "-m", "cookiecutter"]
-    found = shutil.which("cookiecutter")
-    if not started.name.startswith("cookiecutter") or (
-        found and Path(found).resolve() == started.resolve()
-    ):
-        return ["cookiecutter"]  # on PATH, or run from Python (click's test runner)
-    return [str(started)]
-
-
-def _quoted(words: list[str]) -> str:
-    return subprocess.list2cmdline(words) if os.name == "nt" else shlex.join(words)
-
-
-class _Compiled(BytecodeCache):
-    """Keeps compiled template files in memory, so that bakes in one process (tests, ``cruft
-    update``) compile each once. Jinja checks each source's checksum."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self._code:
-            bucket.bytecode_from_string(self._code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED = _Compiled()
-_CODE: dict[tuple[Any, ...], Any] = {}
-"""Compiled code of the templates cookiecutter renders from strings (answers, file names)."""
-_CODE_LIMIT = 4096
-# The environment's settings that change what a source compiles to.
-_COMPILE_OPTIONS = (
-    "block_start_string",
-    "block_end_string",
-    "variable_start_string",
-    "variable_end_string",
-    "comment_start_string",
-    "comment_end_string",
-    "line_statement_prefix",
-    "line_comment_prefix",
-    "trim_blocks",
-    "lstrip_blocks",
-    "newline_sequence",
-    "keep_trailing_newline",
-    "autoescape",
-    "optimized",
-    "finalize",
-)
-
-
-def _compile_once(environment: Environment) -> None:
-    """Make ``environment`` compile each source once per process: cookiecutter renders every
-    answer and every file name from a string, the same ones bake after bake."""
-    compile_source: Any = environment.compile
-
-    def compile_once(
-        source: Any,
-        name: str | None = None,
-        filename: str | None = None,
-        raw: bool = False,
-        defer_init: bool = False,
-    ) -> Any:
-        if raw or name is not None or not isinstance(source, str):
-            return compile_source(source, name, filename, raw, defer_init)
-        settings = (  # the extensions are known once the environment is made
-            tuple(sorted(environment.extensions)),
-            *(repr(getattr(environment, option)) for option in _COMPILE_OPTIONS),
-        )
-        key = (source, filename, defer_init, *settings)
-        code = _CODE.get(key)
-        if code is None:
-            if len(_CODE) >= _CODE_LIMIT:
-                _CODE.clear()
-            code = _CODE[key] = compile_source(source, name, filename, raw, defer_init)
-        return code
-
-    environment.compile = compile_once  # type: ignore[method-assign]
+@pass_context
+def answered_characters(context: Context) -> list[str]:
+    """Return the characters beyond ASCII in the free-text answers that land in Python code
+    (the description, config fields, command and environment), sorted."""
+    answers = context.get("cookiecutter") or {}
+    texts = [str(answers["description"]), str(answers["author_name"])]
+    for name in JSON_ANSWERS:
+        texts += _strings(launcher_answer(context, name))
+    return sorted({char for text in texts for char in text if not char.isascii()})
 
 
 _MODULES = ("launcher_rules", __name__)
@@ -667,6 +256,17 @@ def _fresh() -> ModuleType:
     return sys.modules[__name__]
 
 
+def template_folder() -> str:
+    """Return the template's folder (where this module is), for the hooks to import the rules
+    from whatever runs the bake."""
+    return os.path.dirname(os.path.abspath(__file__))
+
+
+def context_json(value: Any) -> str:
+    """Return a context of the bake as JSON text, ASCII only, keys in their order."""
+    return json.dumps(value, default=str)
+
+
 def install(environment: Environment) -> None:
     """Add this template's filters and globals to ``environment``."""
     environment.filters.update(
@@ -677,15 +277,16 @@ def install(environment: Environment) -> None:
         environment_literals=environment_items,
         command_text=command_display,
         environment_text=environment_pairs,
-        replay_json=answers_record,
-        answered_characters=answered_characters,
+        file_answer=file_answer,
+        context_json=context_json,
     )
     environment.globals.update(
-        launcher_checked_answers=check_answers, runs_demo_server=runs_demo_server
+        launcher_answer=launcher_answer,
+        answers_record=answers_record,
+        answered_characters=answered_characters,
+        runs_demo_server=runs_demo_server,
+        launcher_template_folder=template_folder,
     )
-    if environment.bytecode_cache is None:
-        environment.bytecode_cache = _COMPILED
-    _compile_once(environment)
 
 
 MINIMUM_COOKIECUTTER = (2, 7)
@@ -710,23 +311,9 @@ def check_cookiecutter() -> None:
 
 
 class LauncherTemplate(Extension):
-    """Adds this template's filters to cookiecutter's Jinja environment, and the check of the
-    answers to the rendering of the project folder's name."""
+    """Adds this template's filters and globals to cookiecutter's Jinja environment."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         check_cookiecutter()
-        current = _fresh()
-        current.install(environment)
-        self._preprocess = current.preprocess_source
-
-    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        """Prefix the project folder's name with the check of the answers."""
-        result: str = self._preprocess(source)
-        return result
-
-
-def preprocess_source(source: str) -> str:
-    """Return ``source`` with the check of the answers before it if it is the project folder's
-    name."""
-    return _CHECK + source if source == PROJECT_FOLDER else source
+        _fresh().install(environment)

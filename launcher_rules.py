@@ -19,7 +19,7 @@ import math
 import re
 import string
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -254,6 +254,8 @@ def load_json_answer(variable: str, value: Any, kind: type) -> Any:
     Raises :class:`AnswerError` when the answer cannot be read as ``kind``.
     """
     described = "a JSON list" if kind is list else "a JSON object"
+    if isinstance(value, UnreadableAnswer):
+        raise AnswerError(Problem(variable, str(value)))
     if not isinstance(value, str):
         parsed = value
     elif value.strip().lower().endswith(FILE_SUFFIXES) and value.strip()[:1] not in "[{":
@@ -761,3 +763,205 @@ def validate_answers(
 def refused_answers(problems: list[Problem]) -> Iterator[str]:
     """Return the questions the problems refuse, once each, in order."""
     return iter(dict.fromkeys(problem.answer for problem in problems))
+
+
+# --- The bake: what ``hooks/pre_gen_project.py`` does with the rules -------------------------
+
+JSON_ANSWERS = {"config_fields": dict, "product_command": list, "product_env": dict}
+"""The answers written as JSON (or as the name of a JSON or TOML file), and their JSON types."""
+FILE_ANSWER_PREFIX = "__"
+"""``cookiecutter.json`` keeps each JSON answer read from a file in a private variable, this
+prefix and the answer's name: cookiecutter renders it while it prompts, in the folder the
+command runs in, where a relative file name means what the user meant."""
+_UNREADABLE = "!"
+ANSWERS_FILE = "launcher-plugin-answers.yaml"
+_ANSWERS_MARK = "# Answers to the launcher plugin template"
+
+
+def file_answer(value: Any, variable: str) -> str:
+    """Return the text a JSON answer's private variable holds: the file's content as JSON when
+    the answer names a file; ``!`` and the message when that file cannot be read; otherwise
+    ``""`` (the answer is the JSON itself)."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    if not text.lower().endswith(FILE_SUFFIXES) or text[:1] in "[{":
+        return ""
+    kind = JSON_ANSWERS.get(variable, dict)
+    described = "a JSON list" if kind is list else "a JSON object"
+    try:
+        return json.dumps(_load_file(variable, value, described), ensure_ascii=False)
+    except AnswerError as error:
+        return _UNREADABLE + error.problem.message
+
+
+def _as_rendered(given: Any) -> Any:
+    """Return ``given`` as cookiecutter renders a dict or list answer with no Jinja in it:
+    numbers become text, line breaks ``\\n``."""
+    if isinstance(given, dict):
+        return {_as_rendered(key): _as_rendered(value) for key, value in given.items()}
+    if isinstance(given, list):
+        return [_as_rendered(value) for value in given]
+    if given is None or isinstance(given, bool):
+        return given
+    return str(given).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _renderings(given: dict[Any, Any] | list[Any]) -> list[Any]:
+    """Return what cookiecutter may have made of ``given``: rendered, or (a list, which it
+    takes for a choice) the element picked at the prompt."""
+    if isinstance(given, dict):
+        return [_as_rendered(given)]
+    return [_as_rendered(given), *(_as_rendered(element) for element in given)]
+
+
+def json_answers(answers: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Return each JSON answer as the template reads it: the content of the file it named, the
+    object or list it was given as (from Python or a YAML config file, with its numbers), or
+    the answer's text.
+
+    ``answers`` is cookiecutter's context after the prompts, ``given`` the context before them
+    (``_cookiecutter``): cookiecutter renders the numbers of a dict as text, and keeps the first
+    element of a list as if it were a choice, so an answer that is still what was given is
+    taken as given. An answer typed at the prompt is taken as typed.
+    """
+    result: dict[str, Any] = {}
+    for name in JSON_ANSWERS:
+        saved = answers.get(FILE_ANSWER_PREFIX + name) or ""
+        value = answers.get(name)
+        original = given.get(name)
+        if saved:
+            result[name] = saved
+        elif isinstance(original, (dict, list)) and value in _renderings(original):
+            result[name] = original
+        else:
+            result[name] = value
+    return result
+
+
+class UnreadableAnswer(str):
+    """A JSON answer whose file could not be read, holding the message that says so."""
+
+    __slots__ = ()
+
+
+def template_questions(cookiecutter_json: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the questions of ``cookiecutter.json`` and their unrendered defaults, in order."""
+    return {name: value for name, value in cookiecutter_json.items() if not name.startswith("_")}
+
+
+def check_bake(
+    answers: Mapping[str, Any], given: Mapping[str, Any], questions: Mapping[str, Any]
+) -> tuple[list[Problem], dict[str, Any]]:
+    """Check every answer of a bake; return the problems and the JSON answers parsed.
+
+    ``answers`` and ``given`` as for :func:`json_answers`; ``questions`` from
+    :func:`template_questions`. The problems of an answer derived from a refused one, unchanged
+    and still showing its value (``package_name`` from a refused ``product_name``), are left
+    out: the new answer derives it again.
+    """
+    merged = {name: answers.get(name) for name in questions}
+    for name, value in json_answers(answers, given).items():
+        unreadable = isinstance(value, str) and value.startswith(_UNREADABLE)
+        merged[name] = UnreadableAnswer(value[len(_UNREADABLE) :]) if unreadable else value
+    choices = {name: value for name, value in questions.items() if isinstance(value, list)}
+    problems, parsed = validate_answers(merged, choices)
+    return _without_echoes(merged, questions, problems), parsed
+
+
+def derived_answer(default: Any, answers: Mapping[str, Any]) -> Any:
+    """Return what the template answers itself for a question whose default is ``default``
+    (a Jinja expression of the other answers), or None when it cannot be derived."""
+    from jinja2 import Environment
+
+    if isinstance(default, list):
+        default = default[0]
+    if not isinstance(default, str):
+        return default
+    try:
+        return Environment().from_string(default).render(cookiecutter=answers)
+    except Exception:  # a default that cannot be derived from these answers
+        return None
+
+
+def _folded(value: Any) -> str:
+    """Return ``value`` as the template derives names from it (``lower``, ``-`` to ``_``)."""
+    return str(value).lower().replace("-", "_")
+
+
+def _without_echoes(
+    answers: Mapping[str, Any], questions: Mapping[str, Any], problems: list[Problem]
+) -> list[Problem]:
+    refused = set(refused_answers(problems))
+    echoes = set()
+    for name, default in questions.items():
+        if name not in refused or answers[name] != derived_answer(default, answers):
+            continue
+        sources = [other for other in refused - {name} if f"cookiecutter.{other}" in str(default)]
+        if any(_folded(answers[other]) in _folded(answers[name]) for other in sources):
+            echoes.add(name)
+    return [problem for problem in problems if problem.answer not in echoes]
+
+
+def changed_answers(
+    answers: Mapping[str, Any], questions: Mapping[str, Any], refused: Iterable[str]
+) -> dict[str, Any]:
+    """Return the allowed answers that differ from what the template would answer itself, JSON
+    answers as JSON text. An answer derived from another (``package_name`` from
+    ``product_name``) is left out while it equals its derivation, so it follows a new answer."""
+    changed: dict[str, Any] = {}
+    skipped = set(refused)
+    for name, default in questions.items():
+        value = answers.get(name)
+        if name in skipped or value is None:
+            continue
+        derived = derived_answer(default, answers)
+        if isinstance(value, (dict, list)):
+            try:
+                if isinstance(derived, str) and json.loads(derived) == value:
+                    continue
+            except ValueError:
+                pass
+            value = json.dumps(value, ensure_ascii=False)
+        elif value == derived:
+            continue
+        changed[name] = value
+    return changed
+
+
+def listed(names: list[str]) -> str:
+    """Return ``a``, ``a and b``, ``a, b and c``."""
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def write_answers_file(folder: Path, answers: Mapping[str, Any], problems: list[Problem]) -> Path:
+    """Write ``answers`` as a cookiecutter config file in ``folder``, next to earlier ones it
+    did not write; return its path. The header lists the refused answers."""
+    import yaml  # cookiecutter's own dependency
+
+    folder.mkdir(parents=True, exist_ok=True)  # as cookiecutter would have
+    path = folder / ANSWERS_FILE
+    number = 1
+    while path.exists() and not _ours(path):
+        number += 1
+        path = folder / ANSWERS_FILE.replace(".yaml", f"-{number}.yaml")
+    header = [
+        f"{_ANSWERS_MARK}, written when a bake refused some of them.",
+        "# Use it with: cookiecutter --config-file <this file> <template>",
+        "# Left out, to be answered again:",
+        *(f"#   {problem.message}" for problem in problems),
+    ]
+    body = yaml.safe_dump(
+        {"default_context": dict(answers)}, allow_unicode=True, sort_keys=False, width=2**31 - 1
+    )
+    text = "\n".join(header) + "\n" + body
+    path.write_text(text.encode("utf-8", "backslashreplace").decode("utf-8"), encoding="utf-8")
+    return path.resolve()
+
+
+def _ours(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as file:
+            return file.readline().startswith(_ANSWERS_MARK)
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -23,10 +23,10 @@ times; the others compare medians):
   process of its own as the command is, and where its time goes, from timers wrapped around
   cookiecutter's and the template's functions in the same process (no profiler): Python's
   start-up and imports; cookiecutter's own work (context, prompts, walking the template,
-  rendering file names, copying and writing files); its hooks (``hooks none`` when the template
-  has none); loading the template's Jinja extension (``launcher_filters``); checking the answers
-  (its ``check_answers``, with ``launcher_rules.validate_answers``); rendering the files (Jinja
-  compile and render). Each figure is the median of its own, so they need not add up to the
+  rendering file names, copying and writing files); its hooks (``hooks/pre_gen_project.py``,
+  which checks the answers, and ``hooks/post_gen_project.py``, each rendered and run as a
+  program of its own); loading the template's Jinja extension (``launcher_filters``); rendering
+  the files (Jinja compile and render). Each figure is the median of its own, so they need not add up to the
   total; the plain command's bakes alternate with the timed ones. Informational, no goal.
 * ownership: one ``listeners.product_listens(pid, group, port)``, the check a launch over TCP
   makes once the product answers (that the listening socket is the product's), on an
@@ -255,7 +255,7 @@ import cookiecutter.cli, cookiecutter.generate, cookiecutter.main
 import jinja2
 
 out, template, *arguments = sys.argv[1:]
-keys = ["import", "command", "files", "extension", "check", "rules", "compile", "render", "hooks"]
+keys = ["import", "command", "files", "extension", "compile", "render", "hooks"]
 times = dict.fromkeys(keys, 0.0)
 nested = [0.0]  # seconds of the timed calls inside the running one
 
@@ -281,8 +281,6 @@ sys.path.remove(template)
 times["import"] = time.perf_counter() - start
 extension = launcher_filters.LauncherTemplate
 extension.__init__ = timed("extension", extension.__init__)  # for each Jinja environment
-launcher_filters.check_answers = timed("check", launcher_filters.check_answers)
-launcher_filters.validate_answers = timed("rules", launcher_filters.validate_answers)
 cookiecutter.main.run_pre_prompt_hook = timed("hooks", cookiecutter.main.run_pre_prompt_hook)
 generate = cookiecutter.generate
 generate.run_hook_from_repo_dir = timed("hooks", generate.run_hook_from_repo_dir)
@@ -533,10 +531,6 @@ class Bake(NamedTuple):
     """Importing the template's Jinja extension, and setting up each Jinja environment with it."""
     imported: float
     """Importing the extension (``launcher_filters`` and ``launcher_rules``)."""
-    check: float
-    """Checking the answers (``check_answers``), ``rules`` included."""
-    rules: float
-    """``launcher_rules.validate_answers``."""
     compile: float
     """Compiling the files' content (``get_template``)."""
     render: float
@@ -568,7 +562,6 @@ def measure_bake(tmp: Path, config_file: Path, rounds: int) -> Bake:
             times["cookiecutter"] = times["command"] + times["files"]
             if not HOOKS:  # looking for hooks is then cookiecutter's own work
                 times["cookiecutter"] += times["hooks"]
-            times["check"] += times["rules"]
             times["imported"] = times["import"]
             times["extension"] += times["import"]
             times["startup"] = seconds - times["call"] - times["import"]
@@ -608,7 +601,6 @@ def bake_lines(result: Bake) -> list[str]:
         f"{'':<8}start-up and imports {ms(result.startup)}  "
         f"cookiecutter {ms(result.cookiecutter)} ({cookiecutter})  hooks {hooks}  info",
         f"{'':<8}extension {ms(result.extension)} (import {ms(result.imported)})  "
-        f"checking answers {ms(result.check)} (rules {ms(result.rules)})  "
         f"rendering files {ms(result.compile + result.render)} ({files})  info",
     ]
 

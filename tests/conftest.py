@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -10,11 +11,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import uv
@@ -130,6 +131,55 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         folder, patch = config.stash[SESSION_TEMP]
         patch.undo()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class Refusal(NamedTuple):
+    """A bake the pre-generation hook refused: what it printed, and its problem lines."""
+
+    output: str
+    messages: list[str]
+
+    @property
+    def answers(self) -> list[str]:
+        """The questions the problems name, in order (``config_fields`` for
+        ``config_fields['x'].default=...``)."""
+        return [re.match(r"[a-z_]+", message).group(0) for message in self.messages]  # type: ignore[union-attr]
+
+
+def problem_lines(output: str) -> list[str]:
+    """Return the problems a refused bake listed (its lines ``  - ...``)."""
+    return [line[4:] for line in output.splitlines() if line.startswith("  - ")]
+
+
+@contextlib.contextmanager
+def hook_output() -> Iterator[list[str]]:
+    """Collect what the hooks of bakes run in this process print to the standard error stream
+    (cookiecutter runs them as programs of their own): a list with one string, after the
+    block."""
+    collected: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as file:
+        os.dup2(file.fileno(), 2)
+        try:
+            yield collected
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            file.seek(0)
+            collected.append(file.read().decode("utf-8", "replace"))
+
+
+def refused_bake(template: str | Path = TEMPLATE, **options: Any) -> Refusal:
+    """Run ``cookiecutter(template, **options)``, which must be refused by the hook; return
+    what the hook printed."""
+    from cookiecutter.exceptions import FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    with hook_output() as output, pytest.raises(FailedHookException):
+        cookiecutter(str(template), **options)
+    return Refusal(output[0], problem_lines(output[0]))
 
 
 def load_module(relative_path: str) -> ModuleType:

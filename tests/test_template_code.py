@@ -15,7 +15,7 @@ def test_ruff_finds_nothing_in_the_template_code() -> None:
 
 
 def test_mypy_strict_passes_on_rules_filters_and_benchmark() -> None:
-    paths = ["launcher_rules.py", "launcher_filters.py", "bootstrap.py"]
+    paths = ["launcher_rules.py", "launcher_filters.py", "bootstrap.py", "hooks"]
     output = run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *paths, "bench"],
         cwd=TEMPLATE,

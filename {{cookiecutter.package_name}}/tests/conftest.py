@@ -1,4 +1,4 @@
-{%- set config = cookiecutter.config_fields | config_model -%}
+{%- set config = launcher_answer('config_fields') | config_model -%}
 """Fixtures shared by the tests: an isolated launcher configuration, the stand-in product, the CLI.
 
 Every test launches ``stand_in.py`` in place of the product, with the command line and

@@ -1,4 +1,4 @@
-{%- set config = cookiecutter.config_fields | config_model -%}
+{%- set config = launcher_answer('config_fields') | config_model -%}
 """The ``ansys-launcher`` command finds the plugin and stores its configuration."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-{%- set config = cookiecutter.config_fields | config_model -%}
-{%- set first_argument = (cookiecutter.product_command | command_literals)[0] -%}
+{%- set config = launcher_answer('config_fields') | config_model -%}
+{%- set first_argument = (launcher_answer('product_command') | command_literals)[0] -%}
 """How the command line and environment are built from the configuration."""
 
 from __future__ import annotations

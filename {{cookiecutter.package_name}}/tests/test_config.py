@@ -1,4 +1,4 @@
-{%- set config = cookiecutter.config_fields | config_model -%}
+{%- set config = launcher_answer('config_fields') | config_model -%}
 {%- set floats = config.fields | selectattr("annotation", "equalto", "float") | list -%}
 """Config values are checked when the config is made; the launcher classes are what the launcher
 library expects, before they start."""

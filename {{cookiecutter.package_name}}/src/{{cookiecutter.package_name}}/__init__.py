@@ -19,7 +19,7 @@ _MODULE_OF = {"LaunchError": ".errors", "Launcher": ".launcher", "LauncherConfig
 
 def __getattr__(name: str) -> object:
     """Import the launcher on first use, so that ``python -m`` of a module of this package
-    {% if runs_demo_server(cookiecutter) %}(such as the demo server) {% endif %}does not load the launcher library."""
+    {% if runs_demo_server() %}(such as the demo server) {% endif %}does not load the launcher library."""
     if name in _MODULE_OF:
         return getattr(importlib.import_module(_MODULE_OF[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

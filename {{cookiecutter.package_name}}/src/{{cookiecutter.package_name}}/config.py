@@ -1,5 +1,5 @@
-{%- set config = cookiecutter.config_fields | config_model -%}
-{%- set environment = cookiecutter.product_env | environment_literals -%}
+{%- set config = launcher_answer('config_fields') | config_model -%}
+{%- set environment = launcher_answer('product_env') | environment_literals -%}
 """What users set for {{ cookiecutter.product_name }}: the launcher's options and the product's command line."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class LauncherConfig:
 
 
 PRODUCT_COMMAND = [
-{%- for argument in cookiecutter.product_command | command_literals %}
+{%- for argument in launcher_answer('product_command') | command_literals %}
     {{ argument }},
 {%- endfor %}
 ]
