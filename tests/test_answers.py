@@ -19,6 +19,7 @@ from conftest import (
     CHOICES,
     COOKIECUTTER_JSON,
     TEMPLATE,
+    copy_of_the_template,
     hook_output,
     problem_lines,
     refused_bake,
@@ -875,3 +876,20 @@ def test_the_re_run_command_works_from_any_folder(
     assert f"--config-file {tmp_path / 'out' / ANSWERS_FILE} --output-dir {tmp_path / 'out'}" in (
         result.output
     )
+
+
+def test_the_check_does_not_depend_on_how_the_project_folder_is_spelled(tmp_path: Path) -> None:
+    """A copy of the template whose project folder is ``{{ cookiecutter.package_name }}``
+    (with spaces) refuses the same answers: the check is the hook's, not the folder name's."""
+    template = copy_of_the_template(tmp_path / "copy")
+    (template / "{{cookiecutter.package_name}}").rename(
+        template / "{{ cookiecutter.package_name }}"
+    )
+    refusal = refused_bake(
+        template,
+        no_input=True,
+        output_dir=str(tmp_path / "out"),
+        extra_context={"product_name": "bad name"},
+    )
+    assert refusal.answers == ["product_name"]
+    assert [path.name for path in (tmp_path / "out").iterdir()] == [ANSWERS_FILE]
