@@ -220,3 +220,28 @@ def test_the_products_listener_is_found_in_it_in_what_it_started_or_in_its_group
             with monkeypatch.context() as patched:
                 read_with(reading, patched)
                 assert not listeners.product_listens(pid, group, port), reading
+
+
+def test_a_cleanup_command_runs_at_stop_and_when_the_launcher_is_killed(tmp_path: Path) -> None:
+    """What runs outside the process tree (a container, a cluster job) is ended by a command
+    the watchdog runs: at ``stop()``, and after the launcher died without it."""
+    stopped = tmp_path / "stopped"
+    product = ProductProcess("cleanup")
+    product.on_end([sys.executable, "-c", f"open({str(stopped)!r}, 'w').close()"])
+    product.start(python_command("import time; time.sleep(60)"))
+    product.stop()
+    assert stopped.exists()
+    killed = tmp_path / "killed"
+    script = (
+        "import os, signal, sys\n"
+        "from {{ cookiecutter.package_name }}._machinery.process import ProductProcess\n"
+        "product = ProductProcess('cleanup')\n"
+        f"product.on_end([sys.executable, '-c', \"open({str(killed)!r}, 'w').close()\"])\n"
+        "product.start([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    deadline = soon(5.0)
+    while not killed.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert killed.exists()

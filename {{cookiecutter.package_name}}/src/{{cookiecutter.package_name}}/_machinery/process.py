@@ -58,6 +58,7 @@ class ProductProcess:
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._group: int | None = None
         self._folders: list[str] = []
+        self._cleanups: list[bytes] = []
         self._job: int | None = None
         self._log: BinaryIO | None = None
 
@@ -104,6 +105,20 @@ class ProductProcess:
                 raise LaunchError(f"cannot create a folder in {parent!r}: {error}") from error
             return path
         raise LaunchError(f"cannot create a new folder in {parent!r}: every name tried exists")
+
+    def on_end(self, command: list[str]) -> None:
+        """Have ``command`` run when this launch ends: at ``stop()``, and also if this process
+        ends without ``stop()`` (the watchdog runs it, within ``watchdog.CLEANUP_TIMEOUT``).
+
+        For what runs outside this machine's process tree (a container, a cluster job): tell it
+        *before* that thing is created, so that no moment leaves it behind.
+        """
+        import json
+
+        self._watch()
+        line = json.dumps(command).encode()
+        self._cleanups.append(line)
+        _tell(self._watchdog, b"%s %s\n" % (watchdog.CLEANUP, line))
 
     def start(
         self,
@@ -306,8 +321,13 @@ class ProductProcess:
                 process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
         # What the product started may outlive it: the whole group ends here, by the watchdog
         # if it runs (so that the folders go even if this process ends meanwhile).
-        if not self._end_watch() and process is not None:
+        ended = self._end_watch()
+        if not ended and process is not None:
             self._signal(process, kill=True)
+        if self._cleanups:  # the watchdog ran them, unless there was none
+            if not ended:
+                watchdog.run_cleanups(self._cleanups)
+            self._cleanups = []
         watchdog.remove(self._folders)
         self._folders = []
         self._group = None
@@ -353,6 +373,7 @@ class ProductProcess:
         if sys.platform != "win32" and sys.version_info < (3, 11):
             _joined(self._watchdog, self._group)  # it joins (or makes) the group itself
         lines = [b"%s %s\n" % (watchdog.FOLDER, os.fsencode(path)) for path in self._folders]
+        lines += [b"%s %s\n" % (watchdog.CLEANUP, line) for line in self._cleanups]
         if self._process is not None:
             lines.append(b"%s %d\n" % (watchdog.PID, self._process.pid))
         _tell(self._watchdog, b"".join(lines))

@@ -9,6 +9,9 @@ the group of the product it takes over. The launcher writes one line per fact:
 
 - ``folder PATH``: a folder the launch is about to create (written before it is created);
 - ``pid N``: the product's process id, once it runs;
+- ``cleanup JSON``: a command (a JSON list: program and arguments) that ends what runs outside
+  this machine's process tree, such as a container or a cluster job; run at the end, before the
+  folders are removed, each for at most ``CLEANUP_TIMEOUT`` seconds;
 - ``end``: the launcher is stopping the product: remove the folders and end the group now;
 - ``stop``: the launcher has ended everything itself: exit.
 
@@ -34,7 +37,10 @@ import time
 
 GRACE = 1.0
 """Seconds the product has to end after SIGTERM before its process group is killed."""
+CLEANUP_TIMEOUT = 10.0
+"""Seconds each cleanup command may take."""
 FOLDER, PID, END, STOP = b"folder", b"pid", b"end", b"stop"
+CLEANUP = b"cleanup"
 """The words the launcher writes, each starting a line."""
 
 
@@ -49,6 +55,7 @@ def main() -> int:
             os.setpgid(0, int(sys.argv[1]))
     folders: list[str] = []
     pid: int | None = None
+    cleanups: list[bytes] = []
     for line in sys.stdin.buffer:
         if not line.endswith(b"\n"):
             break  # cut short: the launcher ended while writing it
@@ -57,17 +64,49 @@ def main() -> int:
             folders.append(os.fsdecode(rest))
         elif word == PID and rest.isdigit():
             pid = int(rest)
+        elif word == CLEANUP:
+            cleanups.append(rest)
         elif word == STOP:
             return 0
         elif word == END:
-            finish(folders, pid, grace=0.0)
+            finish(folders, pid, grace=0.0, cleanups=cleanups)
             return 0
-    finish(folders, pid, grace=GRACE)
+    finish(folders, pid, grace=GRACE, cleanups=cleanups)
     return 0
 
 
-def finish(folders: list[str], pid: int | None, grace: float) -> None:
-    """End the product's group (after ``grace`` seconds of SIGTERM) and remove ``folders``."""
+def run_cleanups(cleanups: list[bytes]) -> None:
+    """Run each cleanup command, at most ``CLEANUP_TIMEOUT`` seconds each, in parallel."""
+    if not cleanups:
+        return
+    import json
+    import subprocess
+
+    started = []
+    for text in cleanups:
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            started.append(
+                subprocess.Popen(
+                    [str(word) for word in json.loads(text)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+    deadline = time.monotonic() + CLEANUP_TIMEOUT
+    for process in started:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def finish(
+    folders: list[str], pid: int | None, grace: float, cleanups: list[bytes] | None = None
+) -> None:
+    """End the product's group (after ``grace`` seconds of SIGTERM), run the cleanup commands
+    and remove ``folders``."""
+    run_cleanups(cleanups or [])
     if sys.platform == "win32":
         if pid is not None:
             with contextlib.suppress(OSError):
