@@ -25,7 +25,14 @@ from jinja2 import Environment, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
-from launcher_rules import FIELD_ROLES, FILE_ANSWER_PREFIX, JSON_ANSWERS, file_answer, json_answers
+from launcher_rules import (
+    FIELD_ROLES,
+    FILE_ANSWER_PREFIX,
+    JSON_ANSWERS,
+    file_answer,
+    json_answers,
+    listening_report,
+)
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -41,6 +48,11 @@ def python_string(value: str) -> str:
     escaped = "".join(_PY_ESCAPES.get(char, char) for char in text)
     escaped = escaped.replace(quote, "\\" + quote)
     return f"{quote}{escaped}{quote}"
+
+
+def python_bytes(value: str) -> str:
+    """Return the ASCII text ``value`` as a Python bytes literal."""
+    return "b" + python_string(value)
 
 
 def toml_string(value: str) -> str:
@@ -278,6 +290,8 @@ def install(environment: Environment) -> None:
         command_text=command_display,
         environment_text=environment_pairs,
         file_answer=file_answer,
+        py_bytes=python_bytes,
+        listening_report=listening_report,
         context_json=context_json,
     )
     environment.globals.update(

@@ -43,7 +43,9 @@ BUILTIN_PLACEHOLDERS = {
     "grpc": {"python", "host", "port", "address", "uds_dir", "uds_id"},
 }
 # Names the generated dataclass cannot take as fields, or that the placeholders use.
-RESERVED_FIELDS = set().union(*BUILTIN_PLACEHOLDERS.values(), {"self", "dataclasses"})
+RESERVED_FIELDS = set().union(
+    *BUILTIN_PLACEHOLDERS.values(), {"self", "dataclasses", "startup_timeout"}
+)
 # Names ruff reports as ambiguous (E741): a field named so fails the generated lint step.
 AMBIGUOUS_FIELDS = {"l"}
 # Roles a config field may declare ("role" in its spec): what the launcher does with its value
@@ -245,6 +247,165 @@ def validate_uds_service(value: Any) -> list[Problem]:
             f" most {NAME_LIMIT} characters; the socket is <uds_dir>/<uds_service>-<uds_id>.sock",
         )
     ]
+
+
+STARTUP_TIMEOUT_LIMIT = 86400.0
+"""The longest start-up timeout, in seconds (a day)."""
+
+
+def validate_startup_timeout(value: Any) -> list[Problem]:
+    """Check ``startup_timeout``: seconds, a positive number of at most a day."""
+    try:
+        seconds = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if math.isfinite(seconds) and 0 < seconds <= STARTUP_TIMEOUT_LIMIT:
+        return []
+    return [
+        _problem(
+            "startup_timeout",
+            "startup_timeout",
+            value,
+            f"give the seconds a start may take, a number above 0 and at most {STARTUP_TIMEOUT_LIMIT:g}",
+        )
+    ]
+
+
+# The named groups a listening pattern may have, per server type, and a sample value of each.
+LISTENING_GROUPS = {"http": ("port", "url"), "grpc": ("port", "address")}
+_GROUP_SAMPLES = {"port": "43617", "url": "http://127.0.0.1:43617/", "address": "127.0.0.1:43617"}
+
+
+def validate_listening_pattern(value: Any, server_type: Any) -> list[Problem]:
+    """Check ``listening_pattern``: an ASCII regular expression with one named group of
+    ``LISTENING_GROUPS``, from which an example line can be made that it matches."""
+    groups = LISTENING_GROUPS.get(server_type, ("port",))
+    allowed = (
+        "write a regular expression (ASCII) with one named group, "
+        + " or ".join(f"(?P<{name}>...)" for name in groups)
+        + ", that finds where the product listens in its output"
+    )
+    problem = _text_problem("listening_pattern", "listening_pattern", value)
+    if problem:
+        return [problem]
+    if not isinstance(value, str) or not value.isascii():
+        return [_problem("listening_pattern", "listening_pattern", value, allowed)]
+    try:
+        compiled = re.compile(value)
+    except (re.error, RecursionError, OverflowError) as error:
+        return [_problem("listening_pattern", "listening_pattern", value, f"{allowed} ({error})")]
+    named = [name for name in compiled.groupindex if name in groups]
+    if len(named) != 1:
+        return [_problem("listening_pattern", "listening_pattern", value, allowed)]
+    report = listening_report(value)
+    line = report.format(**_GROUP_SAMPLES) if report is not None else None
+    found = compiled.search(line) if line is not None else None
+    sample = _GROUP_SAMPLES["address" if named[0] == "address" else "port"]
+    if found is None or sample not in found.group(named[0]):
+        return [
+            _problem(
+                "listening_pattern",
+                "listening_pattern",
+                value,
+                f"{allowed}; no line could be made that it matches with {sample!r} in its group"
+                " (the generated tests' stand-in prints such a line; a URL holds ://HOST:PORT):"
+                " use plainer parts",
+            )
+        ]
+    return []
+
+
+def listening_report(pattern: str) -> str | None:
+    """Return a line that ``pattern`` matches, as a ``str.format`` template whose named group is
+    ``{port}``, ``{url}`` or ``{address}``; None if the pattern uses what cannot be written out
+    (the caller checks that the line matches)."""
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # Python 3.10
+        import sre_parse  # type: ignore[no-redef,unused-ignore]
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    names = {number: name for name, number in parsed.state.groupdict.items()}
+    try:
+        return "".join(_example(list(parsed), names))
+    except (LookupError, ValueError, TypeError, RecursionError):
+        return None
+
+
+_CANDIDATES = "x0a-_:/.Z "
+_CATEGORIES: dict[str, Callable[[str], bool]] = {
+    "CATEGORY_DIGIT": str.isdigit,
+    "CATEGORY_NOT_DIGIT": lambda char: not char.isdigit(),
+    "CATEGORY_SPACE": str.isspace,
+    "CATEGORY_NOT_SPACE": lambda char: not char.isspace(),
+    "CATEGORY_WORD": lambda char: char.isalnum() or char == "_",
+    "CATEGORY_NOT_WORD": lambda char: not (char.isalnum() or char == "_"),
+}
+
+
+def _in_set(char: str, items: list[Any]) -> bool:
+    negate = False
+    found = False
+    for op, argument in items:
+        name = str(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            found = found or ord(char) == argument
+        elif name == "RANGE":
+            found = found or argument[0] <= ord(char) <= argument[1]
+        elif name == "CATEGORY":
+            found = found or _CATEGORIES[str(argument)](char)
+        else:
+            raise ValueError(name)
+    return found != negate
+
+
+def _matches(name: str, argument: Any, char: str) -> bool:
+    """Whether one character matches the pattern item ``name`` (``NOT_LITERAL``, ``ANY`` or
+    ``IN``) with ``argument``."""
+    if name == "NOT_LITERAL":
+        return bool(ord(char) != argument)
+    if name == "ANY":
+        return char != "\n"
+    return _in_set(char, argument)
+
+
+def _example(items: list[Any], names: dict[int, str]) -> list[str]:
+    """Return the parts of an example line of the parsed pattern ``items``."""
+    parts: list[str] = []
+    for op, argument in items:
+        name = str(op)
+        if name == "LITERAL":
+            parts.append(chr(argument).replace("{", "{{").replace("}", "}}"))
+        elif name in ("NOT_LITERAL", "ANY", "IN"):
+            parts.append(next(char for char in _CANDIDATES if _matches(name, argument, char)))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _, repeated = argument
+            parts.extend(_example(list(repeated), names) * low)
+        elif name == "SUBPATTERN":
+            group, _, _, sub = argument
+            if group in names and names[group] == "url":
+                # The URL as the pattern writes it, with the port the stand-in listens on.
+                url = "".join(_example(list(sub), names))
+                parts.append(re.sub(r"^([a-z]+://[^/:]+:)[0-9]+", r"\1{port}", url, count=1))
+                if "{port}" not in parts[-1]:
+                    raise ValueError(url)
+            elif group in names and names[group] in _GROUP_SAMPLES:
+                parts.append("{" + names[group] + "}")
+            else:
+                parts.extend(_example(list(sub), names))
+        elif name == "BRANCH":
+            parts.extend(_example(list(argument[1][0]), names))
+        elif name == "AT":
+            continue
+        elif name == "ATOMIC_GROUP":
+            parts.extend(_example(list(argument), names))
+        else:  # look-arounds, back references, conditionals: not written out
+            raise ValueError(name)
+    return parts
 
 
 def load_json_answer(variable: str, value: Any, kind: type) -> Any:
@@ -744,6 +905,11 @@ def validate_answers(
             ),
         ),
         ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
+        ("startup_timeout", lambda: validate_startup_timeout(answers["startup_timeout"])),
+        (
+            "listening_pattern",
+            lambda: validate_listening_pattern(answers["listening_pattern"], server_type),
+        ),
         ("author_name", lambda: validate_text("author_name", answers["author_name"])),
         ("author_email", lambda: validate_author_email(answers["author_email"])),
         ("description", lambda: validate_text("description", answers["description"])),

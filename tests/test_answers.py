@@ -453,6 +453,18 @@ BAD_ANSWERS = [
     ),
     ({"package_name": "p" * 61}, ["package_name='ppp", "at most 60 characters"]),
     ({"config_fields": "missing.toml"}, ["config_fields='missing.toml'", "readable UTF-8 file"]),
+    ({"startup_timeout": "0"}, ["startup_timeout='0'", "above 0 and at most 86400"]),
+    ({"startup_timeout": "soon"}, ["startup_timeout='soon'", "above 0"]),
+    ({"listening_pattern": "port ([0-9]+)"}, ["listening_pattern='port ([0-9]+)'", "named group"]),
+    ({"listening_pattern": "port (?P<port>[0-9]+"}, ["listening_pattern=", "missing )"]),
+    (
+        {"listening_pattern": "(?<=x)(?P<port>[0-9]+)"},
+        ["listening_pattern=", "no line could be made that it matches"],
+    ),
+    (
+        {"listening_pattern": "at (?P<url>[a-z]+)"},
+        ["listening_pattern=", "a URL holds ://HOST:PORT"],
+    ),
     (
         {
             "config_fields": '{"x": {"type": "path", "default": "", "description": "d",'

@@ -142,6 +142,12 @@ def test_a_custom_bake_has_a_dataclass_field_per_answer(custom_plugin: Plugin) -
             "noprompt": False,
         },
         "verbose": {"type": "bool", "default": False, "doc": "Log all.", "noprompt": True},
+        "startup_timeout": {
+            "type": "float",
+            "default": 30.0,
+            "doc": "Seconds a start may take before it fails.",
+            "noprompt": True,
+        },
     }
 
 

@@ -410,7 +410,7 @@ def check_accepted(project: Path, answers: dict[str, Any], route: str) -> None:
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
         }
         expected_fields = delivered(answers["config_fields"], route)
-        assert list(fields) == list(expected_fields)
+        assert list(fields) == [*expected_fields, "startup_timeout"]  # the launcher's own
         for name, spec in expected_fields.items():
             call = fields[name]
             assert isinstance(call, ast.Call)

@@ -55,12 +55,9 @@ TEMPLATES_VARIABLE = "LAUNCHER_STAND_IN_TEMPLATES"
 """Environment variable with the templates, as JSON:
 ``{"command": [...], "env": {...}, "roles": {role: field name}}``."""
 {%- endif %}
-{%- if cookiecutter.server_type == "grpc" %}
-REPORT = "Serving gRPC on {address}"
-{%- else %}
-REPORT = "Serving HTTP on {host} port {port}"
-{%- endif %}
-"""What the stand-in prints when it picked its port itself; must match ``LISTENING_PATTERN``."""
+REPORT = {{ cookiecutter.listening_pattern | listening_report | py_str }}
+"""What the stand-in prints when it picked its port itself, made from ``LISTENING_PATTERN`` (the
+``listening_pattern`` answer), which matches it: ``{port}`` and ``{address}`` are filled in."""
 
 
 def pattern(template: str) -> re.Pattern[str]:
@@ -214,7 +211,8 @@ def serve(told: Mapping[str, str]) -> None:
     server.start()
     servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     if address.endswith(":0"):
-        print(REPORT.format(address=f"{address.rpartition(':')[0]}:{port}"), flush=True)
+        host = address.rpartition(":")[0]
+        print(REPORT.format(address=f"{host}:{port}", port=port), flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with contextlib.suppress(KeyboardInterrupt):
@@ -236,7 +234,8 @@ def serve(told: Mapping[str, str]) -> None:
     except OSError as error:
         fail(f"cannot listen on {host}:{port}: {error}", code=1)
     if port == 0:
-        print(REPORT.format(host=host, port=server.server_address[1]), flush=True)
+        port = server.server_address[1]
+        print(REPORT.format(address=f"{host}:{port}", port=port), flush=True)
     server.serve_forever()
 {%- endif %}
 

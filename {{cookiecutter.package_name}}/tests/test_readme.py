@@ -37,7 +37,7 @@ def test_the_launch_example_runs_the_configured_product(
     assert re.fullmatch(r"unix:\S+|127\.0\.0\.1:\d+", url)
 {%- else %}
     assert status == "200"
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+(/\S*)?", url)
 {%- endif %}
 {%- if cookiecutter.include_connect_mode %}
 

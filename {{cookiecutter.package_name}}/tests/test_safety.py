@@ -346,10 +346,9 @@ def test_a_product_that_never_gets_its_port_fails_naming_who_holds_it(
         [literal(sys.executable), "-c", "import time; time.sleep(60)", "{port}"],
     )
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
-    monkeypatch.setattr(launcher_module, "STARTUP_TIMEOUT", 2.0)
     stop_other, taken = answering_server()
     monkeypatch.setattr(ports_module, "reserve_port", lambda host: taken)
-    launcher = Launcher(config=shaped(config, transport))
+    launcher = Launcher(config=dataclasses.replace(shaped(config, transport), startup_timeout=2.0))
     try:
         with pytest.raises(LaunchError, match=f"port {taken} .*pid {os.getpid()}") as raised:
             launcher.start()

@@ -5,15 +5,11 @@
 from __future__ import annotations
 
 import dataclasses
-{%- if config.fields %}
 
 from {{ cookiecutter.__launcher_module }}.interface import (
     METADATA_KEY_DOC,
-{%- if config.noprompt %}
     METADATA_KEY_NOPROMPT,
-{%- endif %}
 )
-{%- endif %}
 
 from ._machinery.fields import (
 {%- for name in config.command_metadata + ["check_types"] %}
@@ -53,6 +49,14 @@ class LauncherConfig:
         },
     )
 {%- endfor %}
+
+    startup_timeout: float = dataclasses.field(
+        default={{ cookiecutter.startup_timeout | float }},
+        metadata={
+            METADATA_KEY_DOC: "Seconds a start may take before it fails.",
+            METADATA_KEY_NOPROMPT: True,
+        },
+    )
 
     def __post_init__(self) -> None:
         """Check the type of each value (an int for a float field becomes a float)."""
