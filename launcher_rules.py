@@ -39,8 +39,8 @@ _JSON_NAMES = {"str": "string", "path": "string", "int": "integer", "float": "nu
 _JSON_NAMES["bool"] = "true or false"
 # Placeholders of ``product_command`` that the launcher fills in itself, per server type.
 BUILTIN_PLACEHOLDERS = {
-    "http": {"python", "host", "port"},
-    "grpc": {"python", "host", "port", "address", "uds_dir", "uds_id"},
+    "http": {"python", "host", "port", "work_dir", "token"},
+    "grpc": {"python", "host", "port", "address", "uds_dir", "uds_id", "work_dir", "token"},
 }
 # Names the generated dataclass cannot take as fields, or that the placeholders use.
 RESERVED_FIELDS = set().union(
@@ -269,6 +269,35 @@ def validate_startup_timeout(value: Any) -> list[Problem]:
             f"give the seconds a start may take, a number above 0 and at most {STARTUP_TIMEOUT_LIMIT:g}",
         )
     ]
+
+
+def validate_readiness_path(value: Any) -> list[Problem]:
+    """Check ``readiness_path``: a URL path from ``/``, with an optional query, printable ASCII
+    without spaces, whose only placeholder is ``{token}``."""
+    allowed = (
+        "write the path the launcher requests to learn that an HTTP product is ready, from '/'"
+        " (such as /api/status or /api/status?token={token}), ASCII without spaces, with no"
+        " placeholder but {token}"
+    )
+    problem = _text_problem("readiness_path", "readiness_path", value)
+    if problem:
+        return [problem]
+    if (
+        not isinstance(value, str)
+        or not value.startswith("/")
+        or not value.isascii()
+        or " " in value
+        or "#" in value
+    ):
+        return [_problem("readiness_path", "readiness_path", value, allowed)]
+    try:
+        named = {part[1] for part in string.Formatter().parse(value) if part[1] is not None}
+        specs = [part[2] or part[3] for part in string.Formatter().parse(value) if part[1]]
+    except ValueError:
+        return [_problem("readiness_path", "readiness_path", value, allowed)]
+    if named - {"token"} or any(specs):
+        return [_problem("readiness_path", "readiness_path", value, allowed)]
+    return []
 
 
 # The named groups a listening pattern may have, per server type, and a sample value of each.
@@ -906,6 +935,7 @@ def validate_answers(
         ),
         ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
         ("startup_timeout", lambda: validate_startup_timeout(answers["startup_timeout"])),
+        ("readiness_path", lambda: validate_readiness_path(answers["readiness_path"])),
         (
             "listening_pattern",
             lambda: validate_listening_pattern(answers["listening_pattern"], server_type),

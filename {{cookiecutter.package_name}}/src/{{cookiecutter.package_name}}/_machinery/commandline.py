@@ -60,7 +60,7 @@ def executable(template: str, resolved: Resolved, configure: str) -> str:
     program = filled(template, resolved.values) or ""
     found = shutil.which(program) if program else None
     if found:
-        return found
+        return os.path.abspath(found)  # the product runs in another folder
     looked = [place for name in placeholders(template) for place in resolved.places.get(name, [])]
     if not program:
         problem = "is empty"

@@ -56,6 +56,17 @@ class ProcessLauncher(abc.ABC):
             attempts=attempts,
         )
 
+    def _per_launch(self) -> dict[str, str]:
+        """Return the values of ``{work_dir}`` and ``{token}`` for one start: a new private
+        folder, the product's working folder, removed at ``stop()`` (and if this process ends
+        without it), and a new random secret."""
+        import secrets
+
+        from .places import temporary_folder
+
+        work_dir = self._process.private_folder(temporary_folder(), f"{self._name}-work-")
+        return {"work_dir": work_dir, "token": secrets.token_urlsafe(24)}
+
     @abc.abstractmethod
     def _prepare(self) -> bool:
         """Raise ``LaunchError`` for what cannot work, before anything starts; return whether

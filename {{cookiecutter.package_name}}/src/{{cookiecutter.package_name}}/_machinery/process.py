@@ -125,8 +125,10 @@ class ProductProcess:
         command: list[str],
         environment: dict[str, str] | None = None,
         unset: Sequence[str] = (),
+        cwd: str | None = None,
     ) -> None:
-        """Start ``command`` (no shell), its output going to a new log file.
+        """Start ``command`` (no shell) in the folder ``cwd`` (this process's current folder
+        if None), its output going to a new log file.
 
         The product gets this process's environment with ``environment`` added and the
         variables ``unset`` removed. It runs in the process group of its watchdog (a job object
@@ -155,6 +157,7 @@ class ProductProcess:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=child_environment(environment or {}, unset),
+                cwd=cwd,
                 **options,
             )
         except (OSError, ValueError, subprocess.SubprocessError) as error:
