@@ -19,7 +19,7 @@ import math
 import re
 import string
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -700,7 +700,11 @@ def validate_config_fields(
 
 
 def _placeholder_problem(
-    answer: str, variable: str, text: str, allowed: list[str] | None
+    answer: str,
+    variable: str,
+    text: str,
+    allowed: list[str] | None,
+    switches: Collection[str] = (),
 ) -> Problem | None:
     """Check one argument or environment value: printable, with ``{name}`` placeholders."""
     problem = _text_problem(answer, variable, text)
@@ -719,7 +723,7 @@ def _placeholder_problem(
     for _, placeholder, spec, conversion in parts:
         if placeholder is None or allowed is None:  # None: config_fields was refused
             continue
-        if placeholder not in allowed or spec or conversion:
+        if placeholder not in allowed or conversion:
             return _problem(
                 answer,
                 variable,
@@ -727,11 +731,38 @@ def _placeholder_problem(
                 f"the placeholder {_braced(placeholder)} names no config field; use one of"
                 f" {', '.join(_braced(name) for name in allowed)}",
             )
+        if spec and (problem := _spec_problem(answer, variable, text, placeholder, spec, switches)):
+            return problem
     return None
 
 
+def _spec_problem(
+    answer: str, variable: str, text: str, placeholder: str, spec: str, switches: Collection[str]
+) -> Problem | None:
+    """Check the text after ``:`` in a placeholder: ``{port:NAME}``, or a switch
+    ``{FIELD:ON}`` / ``{FIELD:ON|OFF}`` of a bool field."""
+    if placeholder == "port":
+        if _FIELD_NAME.fullmatch(spec):
+            return None
+        allowed = "name another port {port:NAME} with a lowercase identifier, such as {port:peer}"
+    elif placeholder in switches:
+        on, bar, off = spec.partition("|")
+        if on and (off or not bar) and "|" not in off and "{" not in spec:
+            return None
+        allowed = (
+            f"write the switch of the bool field {placeholder} as {{{placeholder}:--on}} (left out"
+            f" when false) or {{{placeholder}:--on|--off}}"
+        )
+    else:
+        allowed = (
+            f"only {{port:NAME}} and the switches of bool fields ({{flag:--on|--off}}) take a"
+            f" text after ':', not {_braced(placeholder)}"
+        )
+    return _problem(answer, variable, text, allowed)
+
+
 def validate_product_command(
-    arguments: list[Any], shown_as: Any, allowed: list[str] | None
+    arguments: list[Any], shown_as: Any, allowed: list[str] | None, switches: Collection[str] = ()
 ) -> list[Problem]:
     """Check the parsed ``product_command``: arguments whose placeholders name config fields."""
     if not arguments or not all(isinstance(argument, str) and argument for argument in arguments):
@@ -744,7 +775,7 @@ def validate_product_command(
             )
         ]
     checked = (
-        _placeholder_problem("product_command", "product_command", argument, allowed)
+        _placeholder_problem("product_command", "product_command", argument, allowed, switches)
         for argument in arguments
     )
     return [problem for problem in checked if problem]
@@ -781,7 +812,9 @@ def validate_fields_named(
     ]
 
 
-def validate_product_env(variables: dict[Any, Any], allowed: list[str] | None) -> list[Problem]:
+def validate_product_env(
+    variables: dict[Any, Any], allowed: list[str] | None, switches: Collection[str] = ()
+) -> list[Problem]:
     """Check the parsed ``product_env``: environment variable names -> values."""
     problems = []
     for name, text in variables.items():
@@ -802,7 +835,7 @@ def validate_product_env(variables: dict[Any, Any], allowed: list[str] | None) -
                 )
             )
         elif problem := _placeholder_problem(
-            "product_env", f"product_env[{name!r}]", text, allowed
+            "product_env", f"product_env[{name!r}]", text, allowed, switches
         ):
             problems.append(problem)
     return problems
@@ -851,6 +884,17 @@ def read_fields(fields: Mapping[Any, Any], server_type: Any) -> set[str]:
     }
 
 
+def switch_fields(fields: Any) -> set[str]:
+    """Return the names of the bool fields, which may be written as switches."""
+    if not isinstance(fields, dict):
+        return set()
+    return {
+        name
+        for name, spec in fields.items()
+        if isinstance(spec, dict) and spec.get("type") == "bool"
+    }
+
+
 def _command_problems(
     answers: Mapping[str, Any],
     parsed: dict[str, Any],
@@ -862,8 +906,14 @@ def _command_problems(
     arguments, variables = parsed["product_command"], parsed["product_env"]
     if arguments is None:
         return []
-    problems = validate_product_command(arguments, answers["product_command"], allowed)
-    if problems or allowed is None or variables is None or validate_product_env(variables, allowed):
+    switches = switch_fields(parsed["config_fields"])
+    problems = validate_product_command(arguments, answers["product_command"], allowed, switches)
+    if (
+        problems
+        or allowed is None
+        or variables is None
+        or validate_product_env(variables, allowed, switches)
+    ):
         return problems
     read = read_fields(parsed["config_fields"] or {}, server_type)
     return validate_fields_named(fields, arguments, variables, read, answers["product_command"])
@@ -928,7 +978,9 @@ def validate_answers(
         (
             "product_env",
             lambda: (
-                validate_product_env(parsed["product_env"], allowed)
+                validate_product_env(
+                    parsed["product_env"], allowed, switch_fields(parsed["config_fields"])
+                )
                 if parsed["product_env"] is not None
                 else []
             ),

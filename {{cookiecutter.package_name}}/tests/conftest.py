@@ -157,12 +157,26 @@ def stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """Return a folder with one file, ``hello.txt``, to serve."""
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Return a folder with one file, ``hello.txt``, to serve (the HTTP stand-in serves it when
+    no config field names a folder)."""
     folder = tmp_path / "site"
     folder.mkdir()
     (folder / "hello.txt").write_text("hello from the test", encoding="utf-8")
+    monkeypatch.setenv(stand_in_module.SITE_VARIABLE, str(folder))
     return folder
+
+
+def per_launch_of(arguments: Any) -> dict[str, str]:
+    """Return the values of ``{work_dir}``, ``{token}`` and ``{port:NAME}`` that the launcher
+    gave the product started with ``arguments`` (``Popen.args``), by ``PRODUCT_COMMAND`` as the
+    launcher module has it now."""
+    command = vars(launcher_module)["PRODUCT_COMMAND"]
+    values = stand_in_module.match_arguments(command[1:], [str(word) for word in arguments[1:]])
+    assert values is not None, arguments
+    names = {"work_dir": "work_dir", "token": "token"}
+    names.update({name: f"port:{name[5:]}" for name in values if name.startswith("port_")})
+    return {names[name]: value for name, value in values.items() if name in names}
 
 
 def roles() -> dict[str, str]:

@@ -60,22 +60,35 @@ REPORT = {{ cookiecutter.listening_pattern | listening_report | py_str }}
 ``listening_pattern`` answer), which matches it: ``{port}`` and ``{address}`` are filled in."""
 
 
+SITE_VARIABLE = "STAND_IN_SITE"
+"""Environment variable with the folder the HTTP stand-in serves when no field names one."""
+
+
 def pattern(template: str) -> re.Pattern[str]:
     """Return a regular expression that matches what ``template`` becomes once filled in."""
     regex, seen = "", set()
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for number, (literal, name, spec, _) in enumerate(string.Formatter().parse(template)):
         regex += re.escape(literal)
         if name is None:
             continue
+        if spec and name != "port":  # a switch: its text for true, or for false
+            texts = "|".join(re.escape(text) for text in spec.split("|") if text)
+            regex += f"(?P<switch_{number}>{texts})"
+            continue
+        key = f"port_{spec}" if spec else name  # {port:NAME}: another port
         value = "[0-9]+" if name == "port" else ".+?"
-        regex += f"(?P={name})" if name in seen else f"(?P<{name}>{value})"
-        seen.add(name)
+        regex += f"(?P={key})" if key in seen else f"(?P<{key}>{value})"
+        seen.add(key)
     return re.compile(regex, re.DOTALL)
 
 
 def _merged(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | None:
     """Return both sets of placeholder values together, or ``None`` if they disagree."""
-    if any(first[name] != value for name, value in second.items() if name in first):
+    if any(
+        first[name] != value
+        for name, value in second.items()
+        if name in first and not name.startswith("switch_")  # each switch reads its own text
+    ):
         return None
     return {**first, **second}
 
@@ -228,7 +241,9 @@ def serve(told: Mapping[str, str]) -> None:
 
     host, port = told.get("host", "127.0.0.1"), int(told.get("port", "0"))
     folder = told.get(roles(os.environ).get("folder", ""))
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=folder or os.getcwd())
+    # Its working folder is the launch's {work_dir}: with no folder field, the tests' site.
+    served = folder or os.environ.get(SITE_VARIABLE) or os.getcwd()
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=served)
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as error:

@@ -324,3 +324,20 @@ def test_the_stand_in_reads_its_arguments_the_way_the_launcher_built_them(
 
     assert match_arguments(templates, arguments) == expected
     assert match_arguments(["--fixed"], ["--other"]) is None
+
+
+def test_switches_and_other_ports_are_filled_in_or_left_out() -> None:
+    values = {"on": True, "off": False, "port": 4001, "port:peer": "4002", "empty": ""}
+    assert placeholders.fill(
+        ["{on:--yes}", "{off:--yes}", "{off:--yes|--no}", "{on:--yes|--no}", "--p={port}"],
+        values,
+    ) == ["--yes", "--no", "--yes", "--p=4001"]
+    assert placeholders.filled("--peer={port:peer}", values) == "--peer=4002"
+    assert placeholders.filled("--metrics={port:metrics}", values) is None
+    assert placeholders.filled("--x={empty}", values) is None
+    assert placeholders.placeholders("{port:peer} {port} {on:--yes|--no}") == [
+        "port:peer",
+        "port",
+        "on",
+    ]
+    assert not placeholders.names(["--peer={port:peer}"], "port")

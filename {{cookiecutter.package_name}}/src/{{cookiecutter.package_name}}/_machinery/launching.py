@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import abc
 import time
+from typing import TYPE_CHECKING
 
 from ..errors import LaunchError
-from .ports import start_on_free_port
+from .placeholders import placeholders
+from .ports import release_port, reserve_port, start_on_free_port
 from .process import ProductProcess
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["ProcessLauncher"]
 
@@ -28,6 +33,7 @@ class ProcessLauncher(abc.ABC):
         """Name the product; the name prefixes its log files and error messages."""
         self._name = name
         self._process = ProductProcess(name)
+        self._other_ports: list[int] = []
 
     @property
     def log_path(self) -> str | None:
@@ -54,18 +60,26 @@ class ProcessLauncher(abc.ABC):
             tells_port=tells_port,
             host=host,
             attempts=attempts,
+            other_ports=lambda: self._other_ports,
         )
 
-    def _per_launch(self) -> dict[str, str]:
-        """Return the values of ``{work_dir}`` and ``{token}`` for one start: a new private
-        folder, the product's working folder, removed at ``stop()`` (and if this process ends
-        without it), and a new random secret."""
+    def _per_launch(self, templates: Sequence[str], host: str) -> dict[str, str]:
+        """Return the values of ``{work_dir}``, ``{token}`` and each ``{port:NAME}`` that
+        ``templates`` (the command and environment) name, for one start: a new private folder,
+        the product's working folder, removed at ``stop()`` (and if this process ends without
+        it); a new random secret; a free port on ``host`` per name, held until ``stop()``."""
         import secrets
 
         from .places import temporary_folder
 
         work_dir = self._process.private_folder(temporary_folder(), f"{self._name}-work-")
-        return {"work_dir": work_dir, "token": secrets.token_urlsafe(24)}
+        values = {"work_dir": work_dir, "token": secrets.token_urlsafe(24)}
+        named = {name for template in templates for name in placeholders(template)}
+        for name in sorted(name for name in named if name.startswith("port:")):
+            port = reserve_port(host)
+            self._other_ports.append(port)
+            values[name] = str(port)
+        return values
 
     @abc.abstractmethod
     def _prepare(self) -> bool:
@@ -83,6 +97,9 @@ class ProcessLauncher(abc.ABC):
         Safe to call more than once, after the product crashed and after a failed start.
         """
         self._process.stop(timeout)
+        for port in self._other_ports:
+            release_port(port)
+        self._other_ports = []
 
     def _watched(self) -> bool:
         """Return whether the product runs; while it does, a watchdog that ended is replaced by

@@ -2,7 +2,12 @@
 
 An argument (or environment entry) that names a placeholder with no value for this launch
 (``None`` or an empty string) is left out, so one command line serves every transport and every
-optional setting.
+optional setting. Two forms take a text after a colon:
+
+- ``{port:NAME}`` is another port of the product (a peer or metrics port), a value of its own
+  (``port:NAME``);
+- ``{FIELD:ON}`` or ``{FIELD:ON|OFF}`` is a switch of the bool field ``FIELD``: ``ON`` when it is
+  true; ``OFF`` when it is false, or, without ``|OFF``, the argument is left out.
 """
 
 from __future__ import annotations
@@ -17,8 +22,17 @@ __all__ = ["fill", "fill_environment", "filled", "names", "placeholders"]
 
 
 def placeholders(template: str) -> list[str]:
-    """Return the names of the ``{name}`` placeholders in ``template``."""
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    """Return the names of the ``{name}`` placeholders in ``template`` (``port:NAME`` for
+    another port)."""
+    return [
+        _key(name, spec)
+        for _, name, spec, _ in string.Formatter().parse(template)
+        if name is not None
+    ]
+
+
+def _key(name: str, spec: str | None) -> str:
+    return f"port:{spec}" if name == "port" and spec else name
 
 
 def names(templates: Iterable[str], name: str) -> bool:
@@ -31,10 +45,24 @@ def _has_value(value: object) -> bool:
 
 
 def filled(template: str, values: Mapping[str, object]) -> str | None:
-    """Return ``template`` filled in, or ``None`` if a placeholder in it has no value."""
-    if all(_has_value(values.get(name)) for name in placeholders(template)):
-        return template.format_map(values)
-    return None
+    """Return ``template`` filled in, or ``None`` if a placeholder in it has no value (or is a
+    switch that is off and has no text for it)."""
+    parts: list[str] = []
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        parts.append(literal)
+        if name is None:
+            continue
+        value = values.get(_key(name, spec))
+        if spec and name != "port":  # a switch
+            on, bar, off = spec.partition("|")
+            if value is True or (value is False and bar and off):
+                parts.append(on if value is True else off)
+                continue
+            return None
+        if not _has_value(value):
+            return None
+        parts.append(str(value))
+    return "".join(parts)
 
 
 def fill(templates: Sequence[str], values: Mapping[str, object]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..errors import LaunchError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from .process import ProductProcess
 
@@ -68,14 +68,15 @@ def start_on_free_port(
     tells_port: bool,
     host: str,
     attempts: int,
+    other_ports: Callable[[], Sequence[int]] = tuple,
 ) -> None:
     """Call ``start(port)``, with a newly reserved free port when ``tells_port`` (else ``None``).
 
     When ``start`` fails because the product exited during start-up while another process holds
-    its port (taken meanwhile), call ``stop()`` and try again with another port, ``attempts``
-    times in all; the last error names every port tried. Any other failure (also an exit while
-    the port is free: the product failed for another reason) calls ``stop()`` and is raised at
-    once.
+    its port or one of ``other_ports()`` (``{port:NAME}``, reserved by ``start``), taken
+    meanwhile, call ``stop()`` and try again with other ports, ``attempts`` times in all; the last
+    error names every port tried. Any other failure (also an exit while the ports are free: the
+    product failed for another reason) calls ``stop()`` and is raised at once.
     """
     tried: list[int] = []
     while True:
@@ -84,12 +85,13 @@ def start_on_free_port(
             start(port)
         except BaseException as error:
             exited = process.exited
+            told = [*([] if port is None else [port]), *other_ports()]
             stop()
-            if port is None or not exited or not isinstance(error, LaunchError):
+            if not told or not exited or not isinstance(error, LaunchError):
                 raise
-            if port_is_free(host, port):  # the product failed for another reason
+            if all(port_is_free(host, each) for each in told):  # it failed for another reason
                 raise
-            tried.append(port)
+            tried.extend(told)
             if len(tried) >= attempts:
                 ports = ", ".join(map(str, tried))
                 raise LaunchError(
