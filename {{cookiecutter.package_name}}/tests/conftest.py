@@ -59,6 +59,33 @@ MODE = "{{ cookiecutter.launch_mode }}"
 STAND_IN = Path(stand_in_module.__file__)
 WATCHDOG = watchdog_module.__file__
 OWN_BASETEMP = pytest.StashKey[str]()
+{%- if cookiecutter.server_type == "grpc" %}
+PLATFORM_TRANSPORT = "wnua" if sys.platform == "win32" else "uds"
+SUPPORTED_TRANSPORTS = [
+    transport
+    for transport in (PLATFORM_TRANSPORT, "insecure", "mtls")
+    if launcher_module.unsupported(transport) is None
+]
+"""The transports ``PRODUCT_COMMAND`` can launch the product with on this platform: the tests
+use these only."""
+
+
+def default_transport() -> str:
+    """Return the transport a launch uses with the transport field at its default, when the
+    command can launch with it; else ``insecure`` (TCP), which every command can."""
+    (field,) = (
+        field
+        for field in dataclasses.fields(LauncherConfig)
+        if field.metadata.get(METADATA_KEY_ROLE) == "transport"
+    )
+    chosen = str(field.default) if isinstance(field.default, str) else ""
+    chosen = chosen or PLATFORM_TRANSPORT
+    return chosen if chosen in SUPPORTED_TRANSPORTS and chosen != "mtls" else "insecure"
+
+
+DEFAULT_TRANSPORT = default_transport()
+"""The transport of the tests that do not choose one."""
+{%- endif %}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,6 +119,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.basetemp is None:
         config.option.basetemp = config.stash[OWN_BASETEMP] = tempfile.mkdtemp(prefix="pytest-")
+{%- if cookiecutter.server_type == "grpc" %}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Over insecure TCP, the tests' clients get gRPC's warning that they start without TLS:
+    expected wherever the tests' default transport is ``insecure``."""
+    if DEFAULT_TRANSPORT == "insecure":
+        for item in items:
+            item.add_marker(pytest.mark.filterwarnings("ignore:.*without TLS"))
+{%- endif %}
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -193,8 +230,8 @@ def example_values(site: Path) -> dict[str, Any]:
     """Return a value for every config field, each different from the field's default.
 {%- if cookiecutter.server_type == "grpc" %}
 
-    The field with the role ``transport`` gets the platform's default transport; adapt the
-    other values if your product needs particular ones.
+    The field with the role ``transport`` gets ``DEFAULT_TRANSPORT``; adapt the other values if
+    your product needs particular ones.
 {%- else %}
 
     The field with the role ``folder`` gets ``site``; adapt the other values if your product
@@ -207,7 +244,7 @@ def example_values(site: Path) -> dict[str, Any]:
         role = field.metadata.get(METADATA_KEY_ROLE)
 {%- if cookiecutter.server_type == "grpc" %}
         if role == "transport":
-            values[field.name] = "wnua" if sys.platform == "win32" else "uds"
+            values[field.name] = DEFAULT_TRANSPORT
 {%- else %}
         if role == "folder":
             values[field.name] = str(site)
