@@ -317,6 +317,11 @@ class ProductProcess:
         """
         import subprocess
 
+        if self._cleanups:  # run here, then withdrawn: the watchdog runs what is left
+            watchdog.run_cleanups(self._cleanups)
+            done = [b"%s %s\n" % (watchdog.CLEANUP_DONE, line) for line in self._cleanups]
+            _tell(self._watchdog, b"".join(done))
+            self._cleanups = []
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             self._signal(process, kill=False)
@@ -324,13 +329,8 @@ class ProductProcess:
                 process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
         # What the product started may outlive it: the whole group ends here, by the watchdog
         # if it runs (so that the folders go even if this process ends meanwhile).
-        ended = self._end_watch()
-        if not ended and process is not None:
+        if not self._end_watch() and process is not None:
             self._signal(process, kill=True)
-        if self._cleanups:  # the watchdog ran them, unless there was none
-            if not ended:
-                watchdog.run_cleanups(self._cleanups)
-            self._cleanups = []
         watchdog.remove(self._folders)
         self._folders = []
         self._group = None

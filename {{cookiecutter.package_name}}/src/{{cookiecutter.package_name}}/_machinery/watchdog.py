@@ -11,7 +11,8 @@ the group of the product it takes over. The launcher writes one line per fact:
 - ``pid N``: the product's process id, once it runs;
 - ``cleanup JSON``: a command (a JSON list: program and arguments) that ends what runs outside
   this machine's process tree, such as a container or a cluster job; run at the end, before the
-  folders are removed, each for at most ``CLEANUP_TIMEOUT`` seconds;
+  folders are removed, each for at most ``CLEANUP_TIMEOUT`` seconds; ``cleanup-done JSON``
+  withdraws it once the launcher has run it itself;
 - ``end``: the launcher is stopping the product: remove the folders and end the group now;
 - ``stop``: the launcher has ended everything itself: exit.
 
@@ -40,7 +41,7 @@ GRACE = 1.0
 CLEANUP_TIMEOUT = 10.0
 """Seconds each cleanup command may take."""
 FOLDER, PID, END, STOP = b"folder", b"pid", b"end", b"stop"
-CLEANUP = b"cleanup"
+CLEANUP, CLEANUP_DONE = b"cleanup", b"cleanup-done"
 """The words the launcher writes, each starting a line."""
 
 
@@ -66,6 +67,8 @@ def main() -> int:
             pid = int(rest)
         elif word == CLEANUP:
             cleanups.append(rest)
+        elif word == CLEANUP_DONE and rest in cleanups:
+            cleanups.remove(rest)
         elif word == STOP:
             return 0
         elif word == END:
