@@ -135,3 +135,110 @@ RENAMED_HTTP = {
     ),
     "product_env": json.dumps({"RENAMED_DIRECTORY": "{directory}"}),
 }
+
+# Four products like real ones (tests/products/), each baked with one command line.
+PRODUCTS = "tests/products"
+# An HTTP server told its port, that checks a token on every request and refuses to run as
+# root without a switch.
+TOKEN_HTTP = {
+    "product_name": "token_http",
+    "config_fields": json.dumps(
+        {
+            "server": {
+                "type": "path",
+                "default": "",
+                "description": "The token_http_server.py program.",
+                "env": "TOKEN_HTTP_SERVER",
+            },
+            "allow_root": {
+                "type": "bool",
+                "default": True,
+                "description": "Let the server run as root.",
+            },
+        }
+    ),
+    "product_command": json.dumps(
+        ["{python}", "{server}", "--port={port}", "--token={token}", "{allow_root:--allow-root}"]
+    ),
+    "readiness_path": "/api/status?token={token}",
+}
+# A gRPC server on TCP only (no Unix domain sockets), with a second port for its peers and a
+# data folder it writes into the current folder unless told one.
+TCP_GRPC = {
+    "product_name": "tcp_grpc",
+    "server_type": "grpc",
+    "config_fields": json.dumps(
+        {
+            "server": {
+                "type": "path",
+                "default": "",
+                "description": "The tcp_grpc_server.py program.",
+                "env": "TCP_GRPC_SERVER",
+            },
+            "transport": {
+                "type": "str",
+                "default": "insecure",
+                "description": "insecure: the server speaks TCP only, without TLS.",
+                "role": "transport",
+            },
+            "certs_dir": {
+                "type": "path",
+                "default": "",
+                "description": "Unused: the server takes no certificates.",
+                "role": "certs_dir",
+            },
+        }
+    ),
+    "product_command": json.dumps(
+        [
+            "{python}",
+            "{server}",
+            "--port={port}",
+            "--peer-port={port:peer}",
+            "--data-dir={work_dir}",
+        ]
+    ),
+}
+# An HTTP server slow to start (a minute by default) that forks workers and writes a database
+# into its current folder.
+SLOW_HTTP = {
+    "product_name": "slow_http",
+    "config_fields": json.dumps(
+        {
+            "server": {
+                "type": "path",
+                "default": "",
+                "description": "The slow_http_server.py program.",
+                "env": "SLOW_HTTP_SERVER",
+            },
+            "delay": {"type": "int", "default": 60, "description": "Seconds it takes to start."},
+            "workers": {"type": "int", "default": 13, "description": "Worker processes."},
+        }
+    ),
+    "product_command": json.dumps(
+        [
+            "{python}",
+            "{server}",
+            "--port={port}",
+            "--startup-delay={delay}",
+            "--workers={workers}",
+        ]
+    ),
+    "startup_timeout": "120",
+}
+# An HTTP server that picks its own port and prints its URL, with a token in it.
+SELF_PORT_HTTP = {
+    "product_name": "self_port_http",
+    "config_fields": json.dumps(
+        {
+            "server": {
+                "type": "path",
+                "default": "",
+                "description": "The self_port_http_server.py program.",
+                "env": "SELF_PORT_HTTP_SERVER",
+            }
+        }
+    ),
+    "product_command": json.dumps(["{python}", "{server}"]),
+    "listening_pattern": r"Serving at (?P<url>http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]+)",
+}

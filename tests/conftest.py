@@ -267,11 +267,13 @@ class Plugin:
     config_path: Path
     mypy_cache: Path | None = None
 
-    def run(self, *args: str, environment: dict[str, str] | None = None) -> str:
-        """Run the venv's ``python ARGS`` in the project folder, with ``environment`` added;
-        ``-m`` is added before a module name."""
+    def run(
+        self, *args: str, environment: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> str:
+        """Run the venv's ``python ARGS`` in ``cwd`` (the project folder), with ``environment``
+        added; ``-m`` is added before a module name."""
         command = [str(self.python), *(args if args[0].startswith("-") else ("-m", *args))]
-        return run(command, cwd=self.root, env={**self._env(), **(environment or {})})
+        return run(command, cwd=cwd or self.root, env={**self._env(), **(environment or {})})
 
     def passes_its_own_checks(
         self, minimum_passed: int = 1, *, slow: bool = True, mypy: bool = True

@@ -627,7 +627,15 @@ def run_cookiecutter(
     settings = settings or cwd
     config = settings / "empty-config.yaml"
     config.write_text(f"replay_dir: {json.dumps(str(settings / 'replay'))}\n", encoding="utf-8")
-    environment = {**os.environ, "COOKIECUTTER_CONFIG": str(config), "COLUMNS": "400"}
+    # A home folder of its own: a re-run with --config-file (the answers file) replays into it.
+    home = settings / "home"
+    home.mkdir(exist_ok=True)
+    environment = {
+        **os.environ,
+        "COOKIECUTTER_CONFIG": str(config),
+        "COLUMNS": "400",
+        "HOME": str(home),
+    }
     return subprocess.run(
         [*COOKIECUTTER, *arguments],
         cwd=cwd,
