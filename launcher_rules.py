@@ -25,6 +25,22 @@ from typing import Any, NamedTuple
 
 FALLBACK_LAUNCH_MODE = "__fallback__"
 CONNECT_LAUNCH_MODE = "connect"
+SLURM_LAUNCH_MODE = "slurm"
+# The fields the slurm launch mode adds to the product's own (SlurmConfig in slurm.py).
+SLURM_FIELDS = (
+    "partition",
+    "account",
+    "time_limit",
+    "nodes",
+    "ntasks",
+    "cpus_per_task",
+    "memory",
+    "sbatch_options",
+    "setup",
+    "work_dir",
+    "startup_timeout",
+    "allow_remote_host",
+)
 _ENTRY_POINT_PART = re.compile(r"[A-Za-z0-9_-]+")
 _PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
@@ -857,6 +873,36 @@ def validate_connect_mode(include_connect_mode: Any, launch_mode: Any) -> list[P
     return problems
 
 
+def validate_slurm_mode(include_slurm_mode: Any, launch_mode: Any, fields: Any) -> list[Problem]:
+    """Check ``include_slurm_mode``: a boolean, no clash with the launch mode's name, and no
+    config field named as a field the slurm mode adds."""
+    problems = validate_boolean("include_slurm_mode", include_slurm_mode)
+    if include_slurm_mode is not True:
+        return problems
+    if launch_mode == SLURM_LAUNCH_MODE:
+        problems.append(
+            _problem(
+                "launch_mode",
+                "launch_mode",
+                launch_mode,
+                f"include_slurm_mode=true registers the {SLURM_LAUNCH_MODE!r} launch mode"
+                " itself; name the launch mode that starts the product differently",
+            )
+        )
+    taken = sorted(set(fields or {}) & set(SLURM_FIELDS)) if isinstance(fields, dict) else []
+    for name in taken:
+        problems.append(
+            _problem(
+                "config_fields",
+                "config_fields",
+                name,
+                f"include_slurm_mode=true adds the fields {list(SLURM_FIELDS)} to the product's"
+                " own; name the field differently",
+            )
+        )
+    return problems
+
+
 def _parsed(answers: Mapping[str, Any], name: str, kind: type, problems: list[Problem]) -> Any:
     try:
         return load_json_answer(name, answers[name], kind)
@@ -957,6 +1003,12 @@ def validate_answers(
         (
             "include_connect_mode",
             lambda: validate_connect_mode(answers["include_connect_mode"], answers["launch_mode"]),
+        ),
+        (
+            "include_slurm_mode",
+            lambda: validate_slurm_mode(
+                answers.get("include_slurm_mode", False), answers["launch_mode"], fields
+            ),
         ),
         (
             "config_fields",

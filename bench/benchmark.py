@@ -3,7 +3,8 @@
 Usage: ``python bench/benchmark.py [--rounds N]``. The running interpreter needs cookiecutter
 and uv, which ``python -m pip install -r requirements-test.txt`` installs. The only network
 use is uv installing the baked plugins' dependencies from the package index; every HTTP
-server listens on 127.0.0.1, every gRPC server on a Unix domain socket. Everything, uv's cache
+server listens on 127.0.0.1, every gRPC server on a Unix domain socket (the Slurm jobs' on
+their node's address, 127.0.0.1 on the CI cluster). Everything, uv's cache
 included (unless ``UV_CACHE_DIR`` names one), goes to one temporary folder, removed at the end:
 nothing is written to the home folder. Measurements (N rounds after one warm-up round; the
 launch measurements run both sides in each round, alternating which goes first, and report the
@@ -37,6 +38,11 @@ times; the others compare medians):
 * grpc: ``launch_product()`` of a gRPC bake (``server_type=grpc``, Unix domain socket) until
   its health service reports SERVING, against its bare ``demo_server`` child polled the same
   way; the HTTP plugin's launch time is shown alongside. Informational, no goal.
+* slurm (where ``sbatch`` is on ``PATH``, such as the one-node cluster of
+  ``.ci/engines/slurm.sh``): ``launch_product(..., launch_mode="slurm")`` of the same bake
+  (``include_slurm_mode=true``, transport ``insecure``) until SERVING, then ``stop()``, against
+  a bare ``sbatch`` of a script that execs ``demo_server`` on ``127.0.0.1:0``, its output file
+  read for the address and polled the same way. Informational, no goal.
 
 Exit status 0 when every goal holds, 1 otherwise.
 """
@@ -69,7 +75,7 @@ PORT_COMMAND = [
 ]
 PORT_CONTEXT = ["product_name=example_porty", f"product_command={json.dumps(PORT_COMMAND)}"]
 GRPC_PACKAGE = "example_grpc_plugin"
-GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc"]  # bakes GRPC_PACKAGE
+GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc", "include_slurm_mode=true"]
 HOOKS = (TEMPLATE / "hooks").is_dir()
 """Whether the template has hooks (cookiecutter's ``hooks`` folder)."""
 LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS = 1.15, 1.15, 15.0
@@ -234,6 +240,68 @@ def plugin():
         instance.stop()
 
 print(json.dumps({**alternate(rounds, bare, plugin), "killed": killed}))
+"""
+
+SLURM_CHILD = """\
+import json, os, re, subprocess, sys, time, uuid
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from ansys.tools.local_product_launcher import launch_product
+from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
+from example_grpc_plugin.slurm import SlurmConfig
+
+rounds, work = int(sys.argv[1]), sys.argv[2]
+FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 10),
+                  ("grpc.min_reconnect_backoff_ms", 10), ("grpc.max_reconnect_backoff_ms", 10)]
+
+def serving(channel):
+    try:
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
+                                                          timeout=2)
+    except grpc.RpcError:
+        return False
+    return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+def bare():
+    output = os.path.join(work, f"bare-{uuid.uuid4().hex}.out")
+    script = (f"#!/bin/bash\\nexec {sys.executable} -m example_grpc_plugin.demo_server"
+              " --address=127.0.0.1:0\\n")
+    start = time.perf_counter()
+    submitted = subprocess.run(["sbatch", "--parsable", f"--output={output}", f"--chdir={work}",
+                                "--time=5"], input=script, capture_output=True, text=True,
+                               check=True)
+    job = submitted.stdout.strip().split(";")[0]
+    try:
+        deadline = time.monotonic() + 60
+        found = None
+        while found is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bare job {job} did not report where it listens in 60 s")
+            try:
+                with open(output) as text:
+                    found = re.search(r"Serving gRPC on (\\S+)", text.read())
+            except OSError:
+                pass
+            time.sleep(0.005)
+        with grpc.insecure_channel(found.group(1), options=FAST_RECONNECT) as channel:
+            while not serving(channel):
+                time.sleep(0.0005)
+        return time.perf_counter() - start
+    finally:
+        subprocess.run(["scancel", job], check=False)
+
+def plugin():
+    start = time.perf_counter()
+    config = SlurmConfig(transport="insecure", work_dir=work, time_limit="5")
+    instance = launch_product("example_grpc", launch_mode="slurm", config=config)
+    try:
+        if not check_grpc_health(instance.channels["main"], timeout=10):
+            raise RuntimeError("example_grpc does not report SERVING on its node")
+        return time.perf_counter() - start
+    finally:
+        instance.stop()
+
+print(json.dumps(alternate(rounds, bare, plugin)))
 """
 
 IMPORT_CHILD = """\
@@ -485,6 +553,21 @@ def measure_grpc(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
     return medians(times)
 
 
+def measure_slurm(python: Path, tmp: Path, rounds: int) -> Paired | str:
+    """Return paired rounds of a bare ``sbatch`` of ``demo_server`` and of the slurm mode's
+    ``launch_product()``, each until SERVING; or why there are none."""
+    import shutil
+
+    if shutil.which("sbatch") is None:
+        return "no sbatch on PATH"
+    plugin = tmp / "baked-grpc" / GRPC_PACKAGE / "src" / GRPC_PACKAGE / "slurm.py"
+    if not plugin.exists():
+        return "this template has no slurm mode"
+    work = tmp / "slurm-work"  # the jobs' folder: on this machine, which is the only node
+    work.mkdir(exist_ok=True)
+    return paired(run_launch_child(python, tmp, "slurm", SLURM_CHILD, str(rounds), str(work)))
+
+
 def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, float]:
     """Return median seconds of the library import and of what the plugin and seed add."""
     seed = tmp / "seed"
@@ -628,6 +711,7 @@ def main() -> int:
         library, plugin_import, seed_import = measure_import(python, tmp, rounds)
         baking = measure_bake(tmp, config_file, rounds)
         grpc_bare, grpc_plugin = measure_grpc(grpc_python, tmp, rounds)
+        slurm = measure_slurm(grpc_python, tmp, rounds)
 
     added_ms = plugin_import * 1e3
     results = [
@@ -651,6 +735,13 @@ def main() -> int:
         f"{'grpc':<8}bare {grpc_bare * 1e3:.1f} ms  plugin {grpc_plugin * 1e3:.1f} ms  "
         f"ratio {grpc_plugin / grpc_bare:.2f}  (http plugin launch {launch.plugin * 1e3:.1f} ms)  info"
     )
+    if isinstance(slurm, str):
+        print(f"{'slurm':<8}not measured: {slurm}  info")
+    else:
+        print(
+            f"{'slurm':<8}bare sbatch {slurm.bare * 1e3:.1f} ms  plugin {slurm.plugin * 1e3:.1f} ms"
+            f"  paired ratio {slurm.ratio:.2f} ({slurm.low:.2f}-{slurm.high:.2f})  info"
+        )
     return 0 if all(ok for _, ok in results) else 1
 
 

@@ -329,6 +329,18 @@ BAD_ANSWERS = [
         ["launch_mode='connect'", "registers the 'connect' launch mode"],
     ),
     (
+        {"include_slurm_mode": True, "launch_mode": "slurm"},
+        ["launch_mode='slurm'", "registers the 'slurm' launch mode"],
+    ),
+    (
+        {
+            "include_slurm_mode": True,
+            "config_fields": '{"partition": {"type": "str", "default": "", "description": "d"}}',
+            "product_command": '["{python}", "--bind={host}", "--queue={partition}"]',
+        },
+        ["config_fields='partition'", "include_slurm_mode=true adds the fields"],
+    ),
+    (
         {"config_fields": '{"port": {"type": "int", "default": 1, "description": "d"}}'},
         ["config_fields='port'", "reserved"],
     ),

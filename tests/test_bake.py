@@ -75,6 +75,8 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         files.add(f"src/{package}/demo_server.py")
     if answers.get("include_connect_mode"):
         files |= {f"src/{package}/connect.py", "tests/test_connect.py"}
+    if answers.get("include_slurm_mode"):
+        files |= {f"src/{package}/slurm.py", "tests/test_slurm.py", "tests/slurm_stand_in.py"}
     return files
 
 
@@ -511,6 +513,18 @@ def test_a_grpc_bake_declares_grpc_and_the_connect_entry_point(cookies: Any) -> 
             "example_grpc.__fallback__": "example_grpc_plugin:Launcher",
             "example_grpc.connect": "example_grpc_plugin.connect:ConnectLauncher",
         }
+    }
+
+
+def test_the_slurm_mode_adds_its_entry_point_and_no_dependency(cookies: Any) -> None:
+    plain = pyproject_of(cookies.bake(extra_context={"server_type": "grpc"}).project_path)
+    result = cookies.bake(extra_context={"server_type": "grpc", "include_slurm_mode": True})
+    project = pyproject_of(result.project_path)["project"]
+    assert project["dependencies"] == plain["project"]["dependencies"]
+    assert project["entry-points"]["ansys.tools.local_product_launcher.launcher"] == {
+        "example_grpc.direct": "example_grpc_plugin:Launcher",
+        "example_grpc.__fallback__": "example_grpc_plugin:Launcher",
+        "example_grpc.slurm": "example_grpc_plugin.slurm:SlurmLauncher",
     }
 
 

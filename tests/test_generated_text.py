@@ -222,6 +222,8 @@ ANSWER_SETS = [
     pytest.param({"server_type": "grpc", "include_connect_mode": True}, id="grpc+connect"),
     pytest.param({"include_connect_mode": True, "register_fallback": False}, id="http+connect"),
     pytest.param({"server_type": "grpc", "license": "Proprietary"}, id="grpc+proprietary"),
+    pytest.param({"server_type": "grpc", "include_slurm_mode": True}, id="grpc+slurm"),
+    pytest.param({"include_slurm_mode": True, "include_connect_mode": True}, id="http+slurm"),
 ]
 
 

@@ -218,6 +218,7 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         "uds_service": names,
         "register_fallback": st.booleans(),
         "include_connect_mode": st.booleans(),
+        "include_slurm_mode": st.booleans(),
         "description": any_text,
         "author_name": any_text,
         "author_email": mostly(email, st.one_of(st.just("a\x7fb@example.com"), texts)),
@@ -506,6 +507,7 @@ BROKEN_BEFORE = {
         "launch_mode": "m" * 50,
         "server_type": "grpc",
         "include_connect_mode": True,
+        "include_slurm_mode": True,
     },
     "an en dash and a multiplication sign (RUF001, RUF002)": {
         "description": "Starts the solver \u2013 twice as fast \u00d7 2",

@@ -89,7 +89,7 @@ DEFAULT_TRANSPORT = default_transport()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--real-product`` and ``--product-option``."""
+    """Add ``--real-product`` and ``--product-option``{% if cookiecutter.include_slurm_mode %}, ``--real-slurm`` and ``--slurm-option``{% endif %}."""
     group = parser.getgroup("product", "the product the lifecycle tests launch")
     group.addoption(
         "--real-product",
@@ -103,6 +103,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME=VALUE",
         help="a config field for the real product, as ansys-launcher configure takes it",
     )
+{%- if cookiecutter.include_slurm_mode %}
+    group.addoption(
+        "--real-slurm",
+        action="store_true",
+        help="submit the slurm mode's lifecycle tests to the Slurm cluster on PATH, not the stand-ins",
+    )
+    group.addoption(
+        "--slurm-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a field of SlurmConfig for --real-slurm, such as partition=debug or work_dir=PATH",
+    )
+{%- endif %}
 
 
 @pytest.hookimpl(tryfirst=True)

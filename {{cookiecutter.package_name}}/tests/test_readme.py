@@ -68,3 +68,21 @@ def test_the_server_to_attach_to_is_started_as_the_readme_shows(
     finally:
         server.stop()
 {%- endif %}
+{%- if cookiecutter.include_slurm_mode %}
+
+
+def test_the_slurm_examples_set_fields_of_slurm_config() -> None:
+    import dataclasses
+
+    from {{ cookiecutter.package_name }}.slurm import SlurmConfig
+
+    fields = {field.name for field in dataclasses.fields(SlurmConfig)}
+    (example,) = [code for code in python_examples() if 'launch_mode="slurm"' in code]
+    arguments = example.split("SlurmConfig(\n", 1)[1].split("\n)", 1)[0]
+    given = re.findall(r"^    (\w+)=", arguments, flags=re.MULTILINE)
+    assert given
+    assert set(given) <= fields
+    options = re.findall(r"--slurm-option ([a-z_]+)=", README.read_text(encoding="utf-8"))
+    assert options
+    assert set(options) <= fields
+{%- endif %}
