@@ -222,6 +222,8 @@ ANSWER_SETS = [
     pytest.param({"server_type": "grpc", "include_connect_mode": True}, id="grpc+connect"),
     pytest.param({"include_connect_mode": True, "register_fallback": False}, id="http+connect"),
     pytest.param({"server_type": "grpc", "license": "Proprietary"}, id="grpc+proprietary"),
+    pytest.param({"include_container_mode": True}, id="http+container"),
+    pytest.param({"server_type": "grpc", "include_container_mode": True}, id="grpc+container"),
 ]
 
 

@@ -27,10 +27,20 @@ from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin, declared_requ
 
 # The answers that change the code: choices (their values from cookiecutter.json) and yes/no
 # questions. A new one is appended here, and the covering array takes it in.
-NAMES = ["server_type", "launcher_library", "include_connect_mode", "register_fallback"]
+NAMES = [
+    "server_type",
+    "launcher_library",
+    "include_connect_mode",
+    "register_fallback",
+    "include_container_mode",
+]
 VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
 # Each launch mode of a generated plugin, and the yes/no answer that adds it (None: always).
-LAUNCH_MODES: dict[str, str | None] = {"direct": None, "connect": "include_connect_mode"}
+LAUNCH_MODES: dict[str, str | None] = {
+    "direct": None,
+    "connect": "include_connect_mode",
+    "container": "include_container_mode",
+}
 
 
 def default_of(name: str) -> Any:

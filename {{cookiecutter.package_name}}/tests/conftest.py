@@ -62,7 +62,8 @@ OWN_BASETEMP = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--real-product`` and ``--product-option``."""
+    """Add ``--real-product`` and ``--product-option``{% if cookiecutter.include_container_mode %}, ``--container-engine`` and
+    ``--container-image``{% endif %}."""
     group = parser.getgroup("product", "the product the lifecycle tests launch")
     group.addoption(
         "--real-product",
@@ -76,6 +77,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME=VALUE",
         help="a config field for the real product, as ansys-launcher configure takes it",
     )
+{%- if cookiecutter.include_container_mode %}
+    group.addoption(
+        "--container-engine",
+        default="",
+        metavar="ENGINE",
+        help="run the container tests marked lifecycle with this engine (docker or podman)",
+    )
+    group.addoption(
+        "--container-image",
+        default="",
+        metavar="IMAGE",
+        help="the image those tests run, which runs the product with CONTAINER_COMMAND",
+    )
+{%- endif %}
 
 
 @pytest.hookimpl(tryfirst=True)
