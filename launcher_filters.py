@@ -32,6 +32,7 @@ from launcher_rules import (
     file_answer,
     json_answers,
     listening_report,
+    parse_container_command,
 )
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -227,6 +228,17 @@ def runs_demo_server(context: Context) -> bool:
 
 
 @pass_context
+def container_command(context: Context) -> list[str]:
+    """Return the command given to the image in the container launch mode: the
+    ``container_command`` answer, or (``null``) ``product_command`` without its program."""
+    answers = context.get("cookiecutter") or {}
+    arguments = parse_container_command(answers.get("container_command", "null"))
+    if arguments is None:
+        return list(launcher_answer(context, "product_command")[1:])
+    return list(arguments)
+
+
+@pass_context
 def answered_characters(context: Context) -> list[str]:
     """Return the characters beyond ASCII in the free-text answers that land in Python code
     (the description, config fields, command and environment), sorted."""
@@ -299,6 +311,7 @@ def install(environment: Environment) -> None:
         answers_record=answers_record,
         answered_characters=answered_characters,
         runs_demo_server=runs_demo_server,
+        container_command=container_command,
         launcher_template_folder=template_folder,
     )
 

@@ -41,6 +41,12 @@ SLURM_FIELDS = (
     "startup_timeout",
     "allow_remote_host",
 )
+CONTAINER_LAUNCH_MODE = "container"
+# Placeholders the command inside a container cannot take: the launching interpreter is not
+# in the image.
+NOT_IN_CONTAINERS = {"python"}
+# The config fields the container launch mode adds to the product's.
+CONTAINER_FIELDS = {"image", "container_engine", "pull", "network", "engine_options"}
 _ENTRY_POINT_PART = re.compile(r"[A-Za-z0-9_-]+")
 _PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
@@ -903,6 +909,94 @@ def validate_slurm_mode(include_slurm_mode: Any, launch_mode: Any, fields: Any) 
     return problems
 
 
+def validate_container_mode(
+    include_container_mode: Any, launch_mode: Any, fields: Mapping[Any, Any] | None
+) -> list[Problem]:
+    """Check ``include_container_mode``: a boolean, and no clash with the launch mode's name
+    nor of a config field with the container's own fields."""
+    problems = validate_boolean("include_container_mode", include_container_mode)
+    clashes = sorted(set(fields or {}) & CONTAINER_FIELDS) if include_container_mode is True else []
+    if clashes:
+        problems.append(
+            _problem(
+                "config_fields",
+                "config_fields",
+                ", ".join(clashes),
+                "include_container_mode=true adds the config fields"
+                f" {', '.join(sorted(CONTAINER_FIELDS))} itself; rename the product's",
+            )
+        )
+    if include_container_mode is True and launch_mode == CONTAINER_LAUNCH_MODE:
+        problems.append(
+            _problem(
+                "launch_mode",
+                "launch_mode",
+                launch_mode,
+                f"include_container_mode=true registers the {CONTAINER_LAUNCH_MODE!r} launch"
+                " mode itself; name the launch mode that starts the product differently",
+            )
+        )
+    return problems
+
+
+def parse_container_command(value: Any) -> list[Any] | None:
+    """Return the ``container_command`` answer parsed: ``None`` (JSON ``null``, the default)
+    means the product command without its program.
+
+    Raises :class:`AnswerError` when it is neither ``null`` nor a JSON list.
+    """
+    allowed = "write a JSON list of strings, or null for the product command without its program"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError) as error:
+            reason = f"{allowed} ({str(error)[:200]})"
+            raise AnswerError(
+                _problem("container_command", "container_command", value, reason)
+            ) from None
+    if value is None or isinstance(value, list):
+        return value
+    raise AnswerError(_problem("container_command", "container_command", value, allowed))
+
+
+def validate_container_command(value: Any, allowed: list[str] | None) -> list[Problem]:
+    """Check ``container_command``: ``null``, or a list of non-empty strings whose placeholders
+    are those of ``product_command`` but ``{python}`` (not in the image)."""
+    try:
+        arguments = parse_container_command(value)
+    except AnswerError as error:
+        return [error.problem]
+    if arguments is None:
+        return []
+    if not all(isinstance(argument, str) and argument for argument in arguments):
+        return [
+            _problem(
+                "container_command",
+                "container_command",
+                value,
+                "give a list of non-empty strings (empty: the image's entrypoint with no"
+                " arguments), or null",
+            )
+        ]
+    inside = (
+        None if allowed is None else [name for name in allowed if name not in NOT_IN_CONTAINERS]
+    )
+    problems = []
+    for argument in arguments:
+        problem = _placeholder_problem("container_command", "container_command", argument, inside)
+        if problem and "{python}" in argument:
+            problem = _problem(
+                "container_command",
+                "container_command",
+                argument,
+                "{python} is the launching interpreter, which is not in the image; name the"
+                " image's own program (such as python3)",
+            )
+        if problem:
+            problems.append(problem)
+    return problems
+
+
 def _parsed(answers: Mapping[str, Any], name: str, kind: type, problems: list[Problem]) -> Any:
     try:
         return load_json_answer(name, answers[name], kind)
@@ -1011,6 +1105,12 @@ def validate_answers(
             ),
         ),
         (
+            "include_container_mode",
+            lambda: validate_container_mode(
+                answers.get("include_container_mode", False), answers["launch_mode"], fields
+            ),
+        ),
+        (
             "config_fields",
             lambda: (
                 validate_config_fields(
@@ -1036,6 +1136,10 @@ def validate_answers(
                 if parsed["product_env"] is not None
                 else []
             ),
+        ),
+        (
+            "container_command",
+            lambda: validate_container_command(answers["container_command"], allowed),
         ),
         ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
         ("startup_timeout", lambda: validate_startup_timeout(answers["startup_timeout"])),

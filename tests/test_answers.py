@@ -67,6 +67,16 @@ def test_the_default_answers_pass(server_type: str) -> None:
     assert set(parsed) == {"config_fields", "product_command", "product_env"}
 
 
+@pytest.mark.parametrize(
+    "command",
+    ["null", "[]", '["python3", "-m", "http.server", "--bind={host}", "--port={port}"]'],
+)
+def test_a_container_command_of_null_an_empty_list_or_placeholders_passes(command: str) -> None:
+    answers = answers_for(include_container_mode=True, container_command=command)
+    problems, _ = rules.validate_answers(answers)
+    assert problems == []
+
+
 def test_a_grpc_bake_has_a_grpc_product_name_by_default() -> None:
     answers = answers_for(server_type="grpc")
     assert answers["product_name"] == "example_grpc"
@@ -339,6 +349,33 @@ BAD_ANSWERS = [
             "product_command": '["{python}", "--bind={host}", "--queue={partition}"]',
         },
         ["config_fields='partition'", "include_slurm_mode=true adds the fields"],
+        {"include_container_mode": True, "launch_mode": "container"},
+        ["launch_mode='container'", "registers the 'container' launch mode"],
+    ),
+    (
+        {
+            "include_container_mode": True,
+            "config_fields": '{"image": {"type": "str", "default": "", "description": "d"},'
+            ' "directory": {"type": "path", "default": "", "description": "d", "role": "folder"}}',
+            "product_command": '["{python}", "--image={image}", "--directory={directory}"]',
+        },
+        ["config_fields='image'", "adds the config fields container_engine, engine_options"],
+    ),
+    (
+        {"container_command": '["{python}", "-m", "http.server"]'},
+        ["container_command='{python}'", "not in the image; name the image's own program"],
+    ),
+    (
+        {"container_command": '["--listen={addr}"]'},
+        ["container_command='--listen={addr}'", "{addr} names no config field"],
+    ),
+    (
+        {"container_command": '{"run": "x"}'},
+        ["container_command=", "write a JSON list of strings, or null"],
+    ),
+    (
+        {"container_command": '["serve", ""]'},
+        ["container_command=", "a list of non-empty strings"],
     ),
     (
         {"config_fields": '{"port": {"type": "int", "default": 1, "description": "d"}}'},

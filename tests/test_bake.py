@@ -39,6 +39,7 @@ DEFAULT_FILES = {
     f"src/{PACKAGE}/py.typed",
     f"src/{PACKAGE}/_machinery/__init__.py",
     f"src/{PACKAGE}/_machinery/commandline.py",
+    f"src/{PACKAGE}/_machinery/containers.py",
     f"src/{PACKAGE}/_machinery/fields.py",
     f"src/{PACKAGE}/_machinery/launching.py",
     f"src/{PACKAGE}/_machinery/listeners.py",
@@ -77,6 +78,9 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         files |= {f"src/{package}/connect.py", "tests/test_connect.py"}
     if answers.get("include_slurm_mode"):
         files |= {f"src/{package}/slurm.py", "tests/test_slurm.py", "tests/slurm_stand_in.py"}
+    if answers.get("include_container_mode"):
+        files |= {f"src/{package}/container.py", "tests/test_container.py"}
+        files |= {"tests/stand_in_engine.py"}
     return files
 
 
@@ -614,3 +618,35 @@ def test_without_a_folder_role_the_http_launcher_has_no_folder_checks(cookies: A
     package = result.project_path / "src" / result.project_path.name
     assert "existing_directory" not in (package / "launcher.py").read_text(encoding="utf-8")
     assert "METADATA_KEY_ROLE" not in (package / "config.py").read_text(encoding="utf-8")
+
+
+def container_command_of(project: Path, package: str) -> Any:
+    """Return ``CONTAINER_COMMAND`` of the baked ``container.py``."""
+    source = (project / "src" / package / "container.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "CONTAINER_COMMAND":
+            return ast.literal_eval(node.value)
+    raise AssertionError("no CONTAINER_COMMAND in container.py")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, ["-m", "http.server", "--bind={host}", "--directory={directory}", "0"]),
+        ("[]", []),
+        ('["python3", "-m", "http.server", "--port={port}"]', None),
+    ],
+)
+def test_the_container_mode_registers_its_entry_point_and_runs_the_container_command(
+    cookies: Any, given: str | None, expected: list[str] | None
+) -> None:
+    answers: dict[str, Any] = {"include_container_mode": True}
+    if given is not None:
+        answers["container_command"] = given
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 0, result.exception
+    entry_points = pyproject_of(result.project_path)["project"]["entry-points"]
+    (group,) = entry_points.values()
+    assert group["example_httpserver.container"] == f"{PACKAGE}.container:ContainerLauncher"
+    wanted = json.loads(given) if expected is None else expected
+    assert container_command_of(result.project_path, PACKAGE) == wanted

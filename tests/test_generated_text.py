@@ -224,6 +224,8 @@ ANSWER_SETS = [
     pytest.param({"server_type": "grpc", "license": "Proprietary"}, id="grpc+proprietary"),
     pytest.param({"server_type": "grpc", "include_slurm_mode": True}, id="grpc+slurm"),
     pytest.param({"include_slurm_mode": True, "include_connect_mode": True}, id="http+slurm"),
+    pytest.param({"include_container_mode": True}, id="http+container"),
+    pytest.param({"server_type": "grpc", "include_container_mode": True}, id="grpc+container"),
 ]
 
 

@@ -33,6 +33,7 @@ NAMES = [
     "include_connect_mode",
     "register_fallback",
     "include_slurm_mode",
+    "include_container_mode",
 ]
 VALUES = {name: CHOICES.get(name) or [True, False] for name in NAMES}
 # Each launch mode of a generated plugin, and the yes/no answer that adds it (None: always).
@@ -40,6 +41,7 @@ LAUNCH_MODES: dict[str, str | None] = {
     "direct": None,
     "connect": "include_connect_mode",
     "slurm": "include_slurm_mode",
+    "container": "include_container_mode",
 }
 
 

@@ -219,6 +219,7 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         "register_fallback": st.booleans(),
         "include_connect_mode": st.booleans(),
         "include_slurm_mode": st.booleans(),
+        "include_container_mode": st.booleans(),
         "description": any_text,
         "author_name": any_text,
         "author_email": mostly(email, st.one_of(st.just("a\x7fb@example.com"), texts)),

@@ -12,7 +12,7 @@ from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE
 ROW = re.compile(
     r"^\| `(?P<name>[a-z_]+)` \| (`(?P<default>[^`]*)`|see below) \| (?P<allowed>.*) \|$"
 )
-JSON_ANSWERS = ("config_fields", "product_command", "product_env")
+JSON_ANSWERS = ("config_fields", "product_command", "product_env", "container_command")
 """Answers with a section of their own, which shows their defaults as JSON blocks."""
 
 

@@ -89,7 +89,8 @@ DEFAULT_TRANSPORT = default_transport()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--real-product`` and ``--product-option``{% if cookiecutter.include_slurm_mode %}, ``--real-slurm`` and ``--slurm-option``{% endif %}."""
+    """Add ``--real-product`` and ``--product-option``{% if cookiecutter.include_slurm_mode %}, ``--real-slurm`` and ``--slurm-option``{% endif %}{% if cookiecutter.include_container_mode %}, ``--container-engine`` and
+    ``--container-image``{% endif %}."""
     group = parser.getgroup("product", "the product the lifecycle tests launch")
     group.addoption(
         "--real-product",
@@ -115,6 +116,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="a field of SlurmConfig for --real-slurm, such as partition=debug or work_dir=PATH",
+    )
+{%- endif %}
+{%- if cookiecutter.include_container_mode %}
+    group.addoption(
+        "--container-engine",
+        default="",
+        metavar="ENGINE",
+        help="run the container tests marked lifecycle with this engine (docker or podman)",
+    )
+    group.addoption(
+        "--container-image",
+        default="",
+        metavar="IMAGE",
+        help="the image those tests run, which runs the product with CONTAINER_COMMAND",
     )
 {%- endif %}
 

@@ -23,7 +23,7 @@ def test_list_plugins_shows_the_product_and_its_launch_modes(cli: CliRunner) -> 
     lines = cli("list-plugins").splitlines()
     modes = lines[lines.index(PRODUCT) + 1 :]
     modes = [line.strip() for line in modes[: modes.index("")]]
-    assert modes == sorted([MODE{% if cookiecutter.include_connect_mode %}, "connect"{% endif %}{% if cookiecutter.include_slurm_mode %}, "slurm"{% endif %}])
+    assert modes == sorted([MODE{% if cookiecutter.include_connect_mode %}, "connect"{% endif %}{% if cookiecutter.include_slurm_mode %}, "slurm"{% endif %}{% if cookiecutter.include_container_mode %}, "container"{% endif %}])
 
 
 def test_configure_help_explains_every_option(cli: CliRunner) -> None:

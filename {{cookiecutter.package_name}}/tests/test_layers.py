@@ -8,7 +8,7 @@ from pathlib import Path
 import {{ cookiecutter.package_name }} as package
 
 PACKAGE = Path(package.__file__).parent
-OWN = {"config", "launcher", "connect", "slurm"}
+OWN = {"config", "launcher", "connect", "slurm", "container"}
 """The modules a plugin's author edits; ``_machinery`` holds what they run on."""
 
 

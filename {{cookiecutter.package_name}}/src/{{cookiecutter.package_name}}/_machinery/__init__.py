@@ -2,8 +2,9 @@
 
 A plugin's own code is ``config.py`` (the fields and the product's command line), ``launcher.py``
 (the launcher: how the product is reached and when it is ready) and, with the connect mode,
-``connect.py``. Those import from here; nothing here imports them. Each module imports only the
-modules above it in this list, and ``errors.py`` of the package:
+``connect.py``, with the container mode ``container.py``. Those import from here; nothing here
+imports them. Each module imports only the modules above it in this list, and ``errors.py`` of
+the package:
 
 - ``watchdog.py``: ends the product when the launching process ends without ``stop()`` (a
   script; the standard library only);
@@ -16,5 +17,7 @@ modules above it in this list, and ``errors.py`` of the package:
 - ``commandline.py``: the executable found and the command line filled in;
 - ``probes.py``: is an address this machine, does it accept connections;
 - ``ports.py``: free ports reserved and probed, and a new one when another process took the first;
-- ``launching.py``: ``ProcessLauncher``, what the launchers share whatever the protocol.
+- ``launching.py``: ``ProcessLauncher``, what the launchers share whatever the protocol;
+- ``containers.py``: a container engine's command line, the containers' names and labels, and
+  the removal of those a crashed run left.
 """

@@ -4,8 +4,28 @@ connections there, and how long may one readiness probe wait."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-__all__ = ["accepts_connections", "is_loopback", "probe_timeout"]
+if TYPE_CHECKING:
+    import re
+
+__all__ = ["accepts_connections", "is_loopback", "probe_timeout", "reported_port"]
+
+
+def reported_port(found: re.Match[bytes]) -> int:
+    """Return the port in what ``LISTENING_PATTERN`` found: its group ``port``, or the port of
+    its group ``address`` (``HOST:PORT``) or ``url``; without those, of its first group."""
+    from urllib.parse import urlsplit
+
+    names = found.re.groupindex
+    if "port" in names:
+        return int(found.group("port"))
+    text = found.group("url" if "url" in names else "address" if "address" in names else 1)
+    text = text.decode("ascii", "replace")
+    port = urlsplit(text).port if "://" in text else int(text.rpartition(":")[2])
+    if port is None:
+        raise ValueError(f"no port in {text!r}")
+    return port
 
 
 def is_loopback(host: str) -> bool:
