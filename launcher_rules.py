@@ -74,16 +74,17 @@ AMBIGUOUS_FIELDS = {"l"}
 # besides filling in its placeholder; per role the server types that know it and the field
 # types it takes. A folder field must name an existing folder (empty: the current folder, unless
 # it holds private files); the gRPC launcher chooses how clients reach the server from the
-# transport and certs_dir fields.
+# transport and certs_dir fields; a true keep_work_dir field keeps a launch's {work_dir} after stop.
 FIELD_ROLES = {
     "folder": (("http",), ("path",)),
     "transport": (("grpc",), ("str",)),
     "certs_dir": (("grpc",), ("path", "str")),
+    "keep_work_dir": (("http", "grpc"), ("bool",)),
 }
 # Roles that must each be on one field, per server type.
 REQUIRED_ROLES = {"http": (), "grpc": ("transport", "certs_dir")}
 # The roles whose fields the launcher reads itself: the command need not name them.
-READ_ROLES = {"transport", "certs_dir"}
+READ_ROLES = {"transport", "certs_dir", "keep_work_dir"}
 # Top-level names a plugin package must not shadow.
 _RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {"ansys", "requests", "grpc", "tests"}
 # Longest names: folders, log files and socket paths are built from them.

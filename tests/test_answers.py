@@ -233,7 +233,7 @@ BAD_ANSWERS = [
         },
         [
             "config_fields['site_root'].role='home'",
-            "use one of ['folder', 'transport', 'certs_dir']",
+            "use one of ['folder', 'transport', 'certs_dir', 'keep_work_dir']",
         ],
     ),
     (
@@ -349,6 +349,8 @@ BAD_ANSWERS = [
             "product_command": '["{python}", "--bind={host}", "--queue={partition}"]',
         },
         ["config_fields='partition'", "include_slurm_mode=true adds the fields"],
+    ),
+    (
         {"include_container_mode": True, "launch_mode": "container"},
         ["launch_mode='container'", "registers the 'container' launch mode"],
     ),

@@ -63,16 +63,28 @@ class ProcessLauncher(abc.ABC):
             other_ports=lambda: self._other_ports,
         )
 
-    def _per_launch(self, templates: Sequence[str], host: str) -> dict[str, str]:
+    def _per_launch(
+        self, templates: Sequence[str], host: str, config: object = None
+    ) -> dict[str, str]:
         """Return the values of ``{work_dir}``, ``{token}`` and each ``{port:NAME}`` that
         ``templates`` (the command and environment) name, for one start: a new private folder,
         the product's working folder, removed at ``stop()`` (and if this process ends without
-        it); a new random secret; a free port on ``host`` per name, held until ``stop()``."""
+        it) unless the field of ``config`` with the role ``keep_work_dir`` is true; a new random
+        secret; a free port on ``host`` per name, held until ``stop()``."""
         import secrets
 
+        from .fields import field_with_role
         from .places import temporary_folder
 
-        work_dir = self._process.private_folder(temporary_folder(), f"{self._name}-work-")
+        keep = field_with_role(config, "keep_work_dir") if config is not None else None
+        if keep is not None and getattr(config, keep) is True:
+            import logging
+            import tempfile
+
+            work_dir = tempfile.mkdtemp(prefix=f"{self._name}-work-", dir=temporary_folder())
+            logging.getLogger(__name__).info("%s keeps its work folder %s", self._name, work_dir)
+        else:
+            work_dir = self._process.private_folder(temporary_folder(), f"{self._name}-work-")
         values = {"work_dir": work_dir, "token": secrets.token_urlsafe(24)}
         named = {name for template in templates for name in placeholders(template)}
         for name in sorted(name for name in named if name.startswith("port:")):
