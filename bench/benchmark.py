@@ -42,7 +42,7 @@ times; the others compare medians):
   ``.ci/engines/slurm.sh``): ``launch_product(..., launch_mode="slurm")`` of the same bake
   (``include_slurm_mode=true``, transport ``insecure``) until SERVING, then ``stop()``, against
   a bare ``sbatch`` of a script that execs ``demo_server`` on ``127.0.0.1:0``, its output file
-  read for the address and polled the same way. Informational, no goal.
+  read for the address and polled the same way, paired (goal: median paired ratio <= 1.15).
 
 Exit status 0 when every goal holds, 1 otherwise.
 """
@@ -78,7 +78,7 @@ GRPC_PACKAGE = "example_grpc_plugin"
 GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc", "include_slurm_mode=true"]
 HOOKS = (TEMPLATE / "hooks").is_dir()
 """Whether the template has hooks (cookiecutter's ``hooks`` folder)."""
-LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS = 1.15, 1.15, 15.0
+LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, SLURM_GOAL = 1.15, 1.15, 15.0, 1.15
 QUIET = ["-W", "ignore::DeprecationWarning"]
 
 # Shared by the launch children, which define bare() and plugin() to return seconds.
@@ -738,10 +738,9 @@ def main() -> int:
     if isinstance(slurm, str):
         print(f"{'slurm':<8}not measured: {slurm}  info")
     else:
-        print(
-            f"{'slurm':<8}bare sbatch {slurm.bare * 1e3:.1f} ms  plugin {slurm.plugin * 1e3:.1f} ms"
-            f"  paired ratio {slurm.ratio:.2f} ({slurm.low:.2f}-{slurm.high:.2f})  info"
-        )
+        line, ok = paired_line("slurm", slurm, SLURM_GOAL)
+        print(f"{line}  {'ok' if ok else 'FAILED'}")
+        results.append((line, ok))
     return 0 if all(ok for _, ok in results) else 1
 
 
