@@ -252,7 +252,8 @@ def test_without_a_token_the_token_server_makes_one_shown_only_in_its_log_line(
     with running(
         sys.executable, "token_http_server.py", f"--port={port}", *AS_ANYONE, folder=tmp_path
     ) as product:
-        product.wait_until("listening", lambda: listens(port))
+        # The line comes once the server listens: wait for it, not for the port.
+        product.wait_until("its log line", lambda: "Serving at" in product.stderr)
         shown = re.findall(
             rf"Serving at (http://127\.0\.0\.1:{port}/\?token=(\w+))\n", product.stderr
         )
