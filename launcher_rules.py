@@ -12,6 +12,7 @@ every problem of every answer, in question order.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import keyword
@@ -1025,6 +1026,46 @@ def read_fields(fields: Mapping[Any, Any], server_type: Any) -> set[str]:
     }
 
 
+# Placeholders only the launchers that run the product on this machine fill in: the slurm and
+# container modes would leave every argument that names them out.
+DIRECT_ONLY = ("work_dir", "token")
+
+
+def validate_direct_only(answers: Mapping[str, Any], parsed: Mapping[str, Any]) -> list[Problem]:
+    """Refuse ``{work_dir}``, ``{token}`` and ``{port:NAME}`` in the command and environment
+    when the slurm or container mode is added, which do not fill them in."""
+    modes = [name for name in ("slurm", "container") if answers.get(f"include_{name}_mode") is True]
+    texts = [*(parsed.get("product_command") or []), *(parsed.get("product_env") or {}).values()]
+    if modes and answers.get("include_container_mode") is True:
+        with contextlib.suppress(AnswerError):  # validate_container_command reports it
+            texts += parse_container_command(answers.get("container_command")) or []
+    named: set[str] = set()
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        try:
+            parts = list(string.Formatter().parse(text))
+        except ValueError:
+            continue  # reported with the command
+        for _, name, spec, _ in parts:
+            if name in DIRECT_ONLY:
+                named.add(_braced(name))
+            elif name == "port" and spec:
+                named.add(_braced(f"port:{spec}"))
+    if not modes or not named:
+        return []
+    listed_modes = " and ".join(f"include_{name}_mode=true" for name in modes)
+    return [
+        _problem(
+            "product_command",
+            "product_command",
+            ", ".join(sorted(named)),
+            f"{listed_modes} cannot fill in {', '.join(sorted(named))} (the direct mode only"
+            " does); leave them out, or the mode out",
+        )
+    ]
+
+
 def switch_fields(fields: Any) -> set[str]:
     """Return the names of the bool fields, which may be written as switches."""
     if not isinstance(fields, dict):
@@ -1142,6 +1183,7 @@ def validate_answers(
             "container_command",
             lambda: validate_container_command(answers["container_command"], allowed),
         ),
+        ("product_command", lambda: validate_direct_only(answers, parsed)),
         ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
         ("startup_timeout", lambda: validate_startup_timeout(answers["startup_timeout"])),
         ("readiness_path", lambda: validate_readiness_path(answers["readiness_path"])),

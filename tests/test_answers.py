@@ -504,6 +504,24 @@ BAD_ANSWERS = [
     ),
     ({"package_name": "p" * 61}, ["package_name='ppp", "at most 60 characters"]),
     ({"config_fields": "missing.toml"}, ["config_fields='missing.toml'", "readable UTF-8 file"]),
+    (
+        {
+            "include_slurm_mode": True,
+            "product_command": '["{python}", "-m", "http.server", "--bind={host}", "0",'
+            ' "--peer={port:peer}", "--dir={work_dir}"]',
+        },
+        [
+            "product_command='{port:peer}, {work_dir}'",
+            "include_slurm_mode=true cannot fill in {port:peer}, {work_dir}",
+        ],
+    ),
+    (
+        {
+            "include_container_mode": True,
+            "container_command": '["serve", "--token={token}"]',
+        },
+        ["product_command='{token}'", "include_container_mode=true cannot fill in {token}"],
+    ),
     ({"startup_timeout": "0"}, ["startup_timeout='0'", "above 0 and at most 86400"]),
     ({"startup_timeout": "soon"}, ["startup_timeout='soon'", "above 0"]),
     ({"listening_pattern": "port ([0-9]+)"}, ["listening_pattern='port ([0-9]+)'", "named group"]),
