@@ -108,6 +108,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Stop the run if pytest-xdist did not take the groups: each worker would then make the
+    bakes and venvs of a group again. (pytest-xdist 3.8 marks a test's group in
+    ``item._nodeid``, which pytest 9.2 no longer reads: requirements-test.txt keeps pytest
+    below 9.2.) Every test has a group (``pytest_collection_modifyitems``)."""
+    if node.config.getvalue("dist") != "loadgroup":
+        return
+    ungrouped = [nodeid for nodeid in ids if "@" not in nodeid]
+    if ungrouped:
+        pytest.exit(
+            f"pytest-xdist's --dist loadgroup did not group {len(ungrouped)} tests, such as"
+            f" {ungrouped[0]}: pytest {pytest.__version__} does not work with this pytest-xdist",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Fail the run if the tests wrote to cookiecutter's folders in the home folder."""
