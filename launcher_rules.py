@@ -324,6 +324,64 @@ def validate_readiness_path(value: Any) -> list[Problem]:
     return []
 
 
+HTTP_SCHEMES = ("http", "https")
+
+
+def validate_http_scheme(value: Any, server_type: str) -> list[Problem]:
+    """Check ``http_scheme``: ``http``, or ``https`` for an HTTP product that serves TLS."""
+    if value in HTTP_SCHEMES and (value == "http" or server_type == "http"):
+        return []
+    allowed = (
+        "answer http, or https for a product that serves HTTP over TLS (server_type http only)"
+    )
+    return [_problem("http_scheme", "http_scheme", value, allowed)]
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def validate_token_header(value: Any, server_type: str, parsed: Mapping[str, Any]) -> list[Problem]:
+    """Check ``token_header``: empty, or ``Name: value`` whose value holds ``{token}`` (its
+    only placeholder), printable ASCII, for an HTTP product whose command or environment gives
+    it ``{token}``."""
+    allowed = (
+        "leave it empty, or write the header that carries the token as 'Name: value' with"
+        " {token} in the value and no other placeholder, in printable ASCII, such as"
+        " 'Authorization: token {token}' (server_type http only)"
+    )
+    problem = _text_problem("token_header", "token_header", value)
+    if problem:
+        return [problem]
+    if value == "":
+        return []
+    name, colon, rest = str(value).partition(":")
+    rest = rest.strip()
+    wrong = server_type != "http" or not colon or not _HEADER_NAME.fullmatch(name) or not rest
+    wrong = wrong or not rest.isascii()
+    if not wrong:
+        try:
+            parts = list(string.Formatter().parse(rest))
+        except ValueError:
+            wrong = True
+        else:
+            named = [part[1] for part in parts if part[1] is not None]
+            wrong = named != ["token"] or any(part[2] or part[3] for part in parts if part[1])
+    if wrong:
+        return [_problem("token_header", "token_header", value, allowed)]
+    texts = [*(parsed.get("product_command") or []), *(parsed.get("product_env") or {}).values()]
+    if not any(isinstance(text, str) and "{token}" in text for text in texts):
+        return [
+            _problem(
+                "token_header",
+                "token_header",
+                value,
+                "the product never learns the token: put {token} in product_command or"
+                " product_env too, or leave token_header empty",
+            )
+        ]
+    return []
+
+
 # The named groups a listening pattern may have, per server type, and a sample value of each.
 LISTENING_GROUPS = {"http": ("port", "url"), "grpc": ("port", "address")}
 _GROUP_SAMPLES = {"port": "43617", "url": "http://127.0.0.1:43617/", "address": "127.0.0.1:43617"}
@@ -1187,6 +1245,11 @@ def validate_answers(
         ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
         ("startup_timeout", lambda: validate_startup_timeout(answers["startup_timeout"])),
         ("readiness_path", lambda: validate_readiness_path(answers["readiness_path"])),
+        ("http_scheme", lambda: validate_http_scheme(answers["http_scheme"], server_type)),
+        (
+            "token_header",
+            lambda: validate_token_header(answers["token_header"], server_type, parsed),
+        ),
         (
             "listening_pattern",
             lambda: validate_listening_pattern(answers["listening_pattern"], server_type),

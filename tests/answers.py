@@ -60,6 +60,17 @@ PORT_TOLD = {
     ),
 }
 
+# A product that serves HTTPS (its own certificate) on the port it is told, and takes a token
+# that clients send in a header.
+TLS_TOKEN_HTTP = {
+    "product_name": "tls_token_http",
+    "product_command": json.dumps(
+        ["tls-server", "--port={port}", "--api-key={token}", "--root={directory}"]
+    ),
+    "http_scheme": "https",
+    "token_header": "Authorization: Bearer {token}",
+}
+
 # Another product, another launch mode, no fallback, four fields of every type (one without
 # a default, one not prompted for), a command that uses them all, and ansys-tools-common.
 CUSTOM_FIELDS = {

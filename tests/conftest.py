@@ -99,13 +99,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.basetemp = os.path.join(folder, "basetemp")
 
 
+# The files whose tests take longest, longest first: they run first, so that the workers end
+# together instead of one of them finishing a long group alone.
+LONGEST_FIRST = ("test_matrix", "test_real_products", "test_properties", "test_answers")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep a file's tests on one worker (its bakes and venvs are shared), unless they name an
-    ``xdist_group`` of their own (``--dist loadgroup``)."""
+    ``xdist_group`` of their own (``--dist loadgroup``); start with the longest files."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+    def rank(item: pytest.Item) -> int:
+        stem = item.path.stem
+        return LONGEST_FIRST.index(stem) if stem in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: a file's tests keep their order
 
 
 @pytest.hookimpl(optionalhook=True)

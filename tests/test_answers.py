@@ -541,6 +541,20 @@ BAD_ANSWERS = [
         },
         ["config_fields['x'].ansys_path='C:/ACP/x'", "no drive"],
     ),
+    ({"http_scheme": "ftp"}, ["http_scheme='ftp'", "answer http, or https"]),
+    (
+        {"server_type": "grpc", "http_scheme": "https"},
+        ["http_scheme='https'", "server_type http only"],
+    ),
+    ({"token_header": "Authorization"}, ["token_header='Authorization'", "'Name: value'"]),
+    (
+        {"token_header": "X-Key: {token}{port}"},
+        ["token_header='X-Key: {token}{port}'", "no other placeholder"],
+    ),
+    (
+        {"token_header": "X-Key: {token}"},
+        ["token_header='X-Key: {token}'", "the product never learns the token"],
+    ),
 ]
 
 

@@ -31,7 +31,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-EXAMPLES = 200
+EXAMPLES = 120
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser, where PyYAML has it
 QUESTIONS = [name for name in COOKIECUTTER_JSON if not name.startswith("_")]
 JSON_ANSWERS = ("config_fields", "product_command", "product_env")

@@ -167,11 +167,23 @@ LAUNCHES = {
 }
 
 
-@pytest.fixture(scope="module", params=list(SHAPES))
-def shape(request: pytest.FixtureRequest, install: Callable[..., Plugin]) -> tuple[str, Plugin]:
-    """Each product's plugin, baked with one command line and installed with what it declares."""
+@pytest.fixture(
+    scope="module",
+    params=[
+        # The HTTP plugins declare the same requirements and share a venv, so a worker.
+        pytest.param(
+            name, marks=pytest.mark.xdist_group(f"real-{answers.get('server_type', 'http')}")
+        )
+        for name, (answers, _, _) in SHAPES.items()
+    ],
+)
+def shape(
+    request: pytest.FixtureRequest, install_shared: Callable[..., Plugin]
+) -> tuple[str, Plugin]:
+    """Each product's plugin, baked with one command line and installed with what it declares
+    (pytest runs the tests of one before baking the next)."""
     name = str(request.param)
-    return name, install(**SHAPES[name][0])
+    return name, install_shared(**SHAPES[name][0])
 
 
 def product_environment(name: str) -> dict[str, str]:

@@ -199,6 +199,53 @@ def product_variables() -> list[str]:
     return [*read, *PRODUCT_ENV]
 
 
+{%- if cookiecutter.http_scheme == "https" %}
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Return the certificate and key files of a self-signed certificate for 127.0.0.1, which
+    the stand-in serves HTTPS with."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "server.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file = folder / "server.key"
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return [str(folder / "server.crt"), str(key_file)]
+{%- endif %}
+
+
 @pytest.fixture(autouse=True)
 def stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
     """Launch ``stand_in.py`` in place of the product, with the arguments the launcher builds;
@@ -217,6 +264,11 @@ def stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     templates: dict[str, Any] = {"command": command[1:], "env": PRODUCT_ENV, "roles": roles()}
 {%- if cookiecutter.server_type == "grpc" %}
     templates["uds_service"] = UDS_SERVICE
+{%- else %}
+    templates["token_header"] = launcher_module.TOKEN_HEADER
+{%- endif %}
+{%- if cookiecutter.http_scheme == "https" %}
+    templates["tls"] = request.getfixturevalue("tls_files")
 {%- endif %}
     monkeypatch.setenv(stand_in_module.TEMPLATES_VARIABLE, json.dumps(templates))
     return True
@@ -463,9 +515,14 @@ def certs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def use_command(monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
-    """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``."""
+    """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``{% if cookiecutter.server_type == "http" %}: a
+    test product that serves plain HTTP to any client (no TLS, no token header){% endif %}."""
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", command)
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+{%- if cookiecutter.server_type == "http" %}
+    monkeypatch.setattr(launcher_module, "SCHEME", "http")
+    monkeypatch.setattr(launcher_module, "TOKEN_HEADER", "")
+{%- endif %}
 
 
 def python_command(source: str) -> list[str]:

@@ -236,18 +236,37 @@ def serve(told: Mapping[str, str]) -> None:
 
 
 def serve(told: Mapping[str, str]) -> None:
-    """Serve HTTP where ``told`` says, until the process is ended."""
+    """Serve HTTP where ``told`` says, until the process is ended: over TLS with the files the
+    templates name (``tls``), and only to requests with the token header, if there is one."""
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     host, port = told.get("host", "127.0.0.1"), int(told.get("port", "0"))
     folder = told.get(roles(os.environ).get("folder", ""))
     # Its working folder is the launch's {work_dir}: with no folder field, the tests' site.
     served = folder or os.environ.get(SITE_VARIABLE) or os.getcwd()
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=served)
+    templates = json.loads(os.environ[TEMPLATES_VARIABLE])
+    name, _, value = str(templates.get("token_header") or "").partition(":")
+    expected = value.strip().replace("{token}", told.get("token", "")) if name else None
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if expected is not None and self.headers.get(name) != expected:
+                self.send_error(403, "no token header, or a wrong token")
+                return
+            super().do_GET()
+
+    handler = functools.partial(Handler, directory=served)
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as error:
         fail(f"cannot listen on {host}:{port}: {error}", code=1)
+    tls = templates.get("tls")
+    if tls:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     if port == 0:
         port = server.server_address[1]
         print(REPORT.format(address=f"{host}:{port}", port=port), flush=True)

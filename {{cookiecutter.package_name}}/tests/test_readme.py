@@ -25,11 +25,21 @@ def python_examples() -> list[str]:
 
 
 def test_the_launch_example_runs_the_configured_product(
-    site: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    site: Path,
+    cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+{%- if cookiecutter.http_scheme == "https" %}
+    tls_files: list[str],
+{%- endif %}
 ) -> None:
     cli("configure", PRODUCT, MODE, *cli_options(example_values(site)))
     monkeypatch.chdir(site)
     (launch_example,) = [code for code in python_examples() if "with launch_product" in code]
+{%- if cookiecutter.http_scheme == "https" %}
+    # The README verifies the product's certificate; here, the stand-in's.
+    launch_example = launch_example.replace('"ca.pem"', repr(tls_files[0]))
+{%- endif %}
     exec(compile(launch_example, str(README), "exec"), {})
     status, url = capsys.readouterr().out.split()
 {%- if cookiecutter.server_type == "grpc" %}
@@ -37,7 +47,7 @@ def test_the_launch_example_runs_the_configured_product(
     assert re.fullmatch(r"unix:\S+|127\.0\.0\.1:\d+", url)
 {%- else %}
     assert status == "200"
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+(/\S*)?", url)
+    assert re.fullmatch(r"{{ cookiecutter.http_scheme }}://127\.0\.0\.1:\d+(/\S*)?", url)
 {%- endif %}
 {%- if cookiecutter.include_connect_mode %}
 

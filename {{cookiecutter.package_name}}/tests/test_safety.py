@@ -71,6 +71,10 @@ def use_stand_in(monkeypatch: pytest.MonkeyPatch, arguments: list[str]) -> list[
     product_command = ["{python}", literal(str(STAND_IN)), *arguments]
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", product_command)
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+{%- if cookiecutter.server_type == "http" %}
+    monkeypatch.setattr(launcher_module, "SCHEME", "http")  # the stand-in serves plain HTTP
+    monkeypatch.setattr(launcher_module, "TOKEN_HEADER", "")
+{%- endif %}
     templates: dict[str, Any] = {"command": arguments, "env": {}, "roles": roles()}
 {%- if cookiecutter.server_type == "grpc" %}
     templates["uds_service"] = UDS_SERVICE
@@ -99,6 +103,9 @@ import {{ cookiecutter.package_name }}.launcher as launcher_module
 moment, watchdog, command, config = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
 launcher_module.PRODUCT_COMMAND = command
 launcher_module.PRODUCT_ENV = {}
+{%- if cookiecutter.server_type == "http" %}
+launcher_module.SCHEME, launcher_module.TOKEN_HEADER = "http", ""
+{%- endif %}
 temporary = os.environ["TMPDIR"]
 make_folder, open_file, popen_init = os.mkdir, os.open, subprocess.Popen.__init__
 
@@ -348,6 +355,9 @@ def test_a_product_that_never_gets_its_port_fails_naming_who_holds_it(
         [literal(sys.executable), "-c", "import time; time.sleep(60)", "{port}"],
     )
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+{%- if cookiecutter.server_type == "http" %}
+    monkeypatch.setattr(launcher_module, "SCHEME", "http")  # as the other server answers
+{%- endif %}
     stop_other, taken = answering_server()
     monkeypatch.setattr(ports_module, "reserve_port", lambda host: taken)
     launcher = Launcher(config=dataclasses.replace(shaped(config, transport), startup_timeout=2.0))
