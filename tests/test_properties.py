@@ -229,6 +229,11 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         ),
         "license": st.sampled_from(COOKIECUTTER_JSON["license"]),
         "launcher_library": st.sampled_from(COOKIECUTTER_JSON["launcher_library"]),
+        "http_scheme": mostly(st.sampled_from(["http", "https"]), texts),
+        "token_header": mostly(
+            st.sampled_from(["Authorization: Bearer {token}", "X-Key: {token}", ""]),
+            st.one_of(st.sampled_from(["X-Key", "X Key: {token}", "K: {token}{port}"]), texts),
+        ),
     }
     for name, strategy in optional.items():
         if draw(st.integers(0, 2)) == 0:

@@ -45,7 +45,7 @@ import sys
 import threading
 {%- endif %}
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import {% if cookiecutter.server_type == "http" %}Any, {% endif %}NoReturn
 
 TEMPLATES_VARIABLE = "LAUNCHER_STAND_IN_TEMPLATES"
 {%- if cookiecutter.server_type == "grpc" %}
@@ -249,11 +249,11 @@ def serve(told: Mapping[str, str]) -> None:
     expected = value.strip().replace("{token}", told.get("token", "")) if name else None
 
     class Handler(SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def send_head(self) -> Any:  # what GET and HEAD answer with
             if expected is not None and self.headers.get(name) != expected:
                 self.send_error(403, "no token header, or a wrong token")
-                return
-            super().do_GET()
+                return None
+            return super().send_head()
 
     handler = functools.partial(Handler, directory=served)
     try:
