@@ -60,17 +60,6 @@ PORT_TOLD = {
     ),
 }
 
-# A product that serves HTTPS (its own certificate) on the port it is told, and takes a token
-# that clients send in a header.
-TLS_TOKEN_HTTP = {
-    "product_name": "tls_token_http",
-    "product_command": json.dumps(
-        ["tls-server", "--port={port}", "--api-key={token}", "--root={directory}"]
-    ),
-    "http_scheme": "https",
-    "token_header": "Authorization: Bearer {token}",
-}
-
 # Another product, another launch mode, no fallback, four fields of every type (one without
 # a default, one not prompted for), a command that uses them all, and ansys-tools-common.
 CUSTOM_FIELDS = {
@@ -141,10 +130,16 @@ RENAMED_HTTP = {
             "directory": {"type": "path", "default": "", "description": "An ordinary field."},
         }
     ),
+    # A product that serves HTTPS (with its own certificate) and takes a token in a header.
     "product_command": json.dumps(
-        ["{python}", "-m", "http.server", "--bind={host}", "--directory={site_root}", "{port}"]
+        [
+            *("{python}", "-m", "tls_http_server", "--bind={host}"),
+            *("--directory={site_root}", "--api-key={token}", "{port}"),
+        ]
     ),
     "product_env": json.dumps({"RENAMED_DIRECTORY": "{directory}"}),
+    "http_scheme": "https",
+    "token_header": "Authorization: Bearer {token}",
 }
 
 # Four products like real ones (tests/products/), each baked with one command line.

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from allpairspy import AllPairs
-from answers import ACP_LIKE, CUSTOM, RENAMED_GRPC, RENAMED_HTTP, TLS_TOKEN_HTTP
+from answers import ACP_LIKE, CUSTOM, RENAMED_GRPC, RENAMED_HTTP
 from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin, declared_requirements
 
 # The answers that change the code: choices (their values from cookiecutter.json) and yes/no
@@ -123,10 +123,9 @@ NAMED = [
     pytest.param(answers, minimum, id=name, marks=pytest.mark.xdist_group(f"matrix-{name}"))
     for name, answers, minimum in [
         ("acp-like", ACP_LIKE, 40),
-        ("tls-token-http", TLS_TOKEN_HTTP, 30),  # told its port like tests/test_real_products
         ("custom", CUSTOM, 30),
         ("renamed-grpc-roles", RENAMED_GRPC, 40),
-        ("renamed-http-roles", RENAMED_HTTP, 30),
+        ("renamed-http-roles-https-token", RENAMED_HTTP, 30),
     ]
 ]
 

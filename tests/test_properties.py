@@ -230,9 +230,13 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         "license": st.sampled_from(COOKIECUTTER_JSON["license"]),
         "launcher_library": st.sampled_from(COOKIECUTTER_JSON["launcher_library"]),
         "http_scheme": mostly(st.sampled_from(["http", "https"]), texts),
+        # Mostly empty: a header is refused unless the command gives the product {token}.
         "token_header": mostly(
-            st.sampled_from(["Authorization: Bearer {token}", "X-Key: {token}", ""]),
-            st.one_of(st.sampled_from(["X-Key", "X Key: {token}", "K: {token}{port}"]), texts),
+            st.just(""),
+            st.one_of(
+                st.sampled_from(["Authorization: Bearer {token}", "X-Key", "K: {token}{port}"]),
+                texts,
+            ),
         ),
     }
     for name, strategy in optional.items():

@@ -10,6 +10,7 @@ listening on a Unix domain socket), so they test the launcher's machinery whatev
 These tests run the stand-in with command lines of their own (told its port, reporting it), so
 they test the launcher's machinery whatever ``PRODUCT_COMMAND`` is.
 {%- endif %}
+All of them are lifetime tests, marked ``slow``.
 """
 
 from __future__ import annotations
@@ -51,13 +52,14 @@ from .conftest import STAND_IN, WATCHDOG, literal, roles
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
 {%- if cookiecutter.server_type == "grpc" %}
 # The shapes over TCP use the insecure transport, which the launcher library warns about.
-pytestmark = pytest.mark.filterwarnings("ignore:.*without TLS")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*without TLS")]
 SHAPES = {
     "told its port": ("insecure", ["--host={host}", "--port={port}"]),
     "reporting its port": ("insecure", ["--host={host}"]),
     "on a Unix domain socket": ("uds", ["--uds-dir={uds_dir}", "--uds-id={uds_id}"]),
 }
 {%- else %}
+pytestmark = pytest.mark.slow
 SHAPES = {
     "told its port": ("", ["--bind={host}", "--port={port}"]),
     "reporting its port": ("", ["--bind={host}"]),
@@ -215,7 +217,6 @@ def test_a_launcher_killed_right_after_starting_the_product_or_a_file_leaves_not
     assert files == []
 
 
-@pytest.mark.slow
 @posix_only
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_launcher_killed_at_a_random_moment_of_its_start_leaves_nothing(
@@ -318,7 +319,6 @@ def answering_server() -> tuple[Callable[[], None], int]:
 {%- endif %}
 
 
-@pytest.mark.slow
 def test_a_port_taken_by_another_server_that_answers_is_never_handed_over(
     config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -343,7 +343,6 @@ def test_a_port_taken_by_another_server_that_answers_is_never_handed_over(
         stop_other()
 
 
-@pytest.mark.slow
 def test_a_product_that_never_gets_its_port_fails_naming_who_holds_it(
     config: LauncherConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
