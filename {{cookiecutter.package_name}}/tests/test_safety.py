@@ -10,6 +10,7 @@ listening on a Unix domain socket), so they test the launcher's machinery whatev
 These tests run the stand-in with command lines of their own (told its port, reporting it), so
 they test the launcher's machinery whatever ``PRODUCT_COMMAND`` is.
 {%- endif %}
+
 All of them are lifetime tests, marked ``slow``.
 """
 
