@@ -43,6 +43,12 @@ times; the others compare medians):
   (``include_slurm_mode=true``, transport ``insecure``) until SERVING, then ``stop()``, against
   a bare ``sbatch`` of a script that execs ``demo_server`` on ``127.0.0.1:0``, its output file
   read for the address and polled the same way, paired (goal: median paired ratio <= 1.15).
+* container (where ``docker`` and the test image of ``.ci/engines/docker.sh`` are):
+  ``launch_product(..., launch_mode="container")`` of an HTTP bake
+  (``include_container_mode=true``) on the host network until ``/hello.txt`` answers 200, then
+  ``stop()``, against a bare ``docker run`` of the same image and server, its port read from its
+  output and polled as fast as possible, then removed, paired (goal: median paired ratio <=
+  1.15).
 
 Exit status 0 when every goal holds, 1 otherwise.
 """
@@ -76,10 +82,83 @@ PORT_COMMAND = [
 PORT_CONTEXT = ["product_name=example_porty", f"product_command={json.dumps(PORT_COMMAND)}"]
 GRPC_PACKAGE = "example_grpc_plugin"
 GRPC_CONTEXT = ["server_type=grpc", "product_name=example_grpc", "include_slurm_mode=true"]
+CONTAINER_PACKAGE = "example_boxed_plugin"
+CONTAINER_COMMAND = [
+    "python3",
+    "-m",
+    "http.server",
+    "--bind={host}",
+    "--directory={directory}",
+    "0",
+]
+CONTAINER_CONTEXT = [
+    "product_name=example_boxed",
+    "include_container_mode=true",
+    f"container_command={json.dumps(CONTAINER_COMMAND)}",
+]
+CONTAINER_IMAGE = "launcher-template-test:py3-grpc"
+"""The test image that ``.ci/engines/docker.sh`` builds: Debian with python3."""
 HOOKS = (TEMPLATE / "hooks").is_dir()
 """Whether the template has hooks (cookiecutter's ``hooks`` folder)."""
-LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, SLURM_GOAL = 1.15, 1.15, 15.0, 1.15
+LAUNCH_GOAL, PORT_GOAL, IMPORT_GOAL_MS, SLURM_GOAL, CONTAINER_GOAL = 1.15, 1.15, 15.0, 1.15, 1.15
 QUIET = ["-W", "ignore::DeprecationWarning"]
+
+# Arguments: rounds, the image, the folder to serve (with hello.txt). Both sides run the same
+# image on the host network with the folder bind-mounted read-only, and end when hello.txt
+# answers 200; the bare side reads the port from the server's first line, as the plugin does.
+CONTAINER_CHILD = """\
+import json, re, subprocess, sys, time, uuid
+import requests
+from ansys.tools.local_product_launcher import launch_product
+from example_boxed_plugin.container import ContainerConfig
+
+rounds, image, site = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+session = requests.Session()
+session.trust_env = False
+
+def answers(url):
+    try:
+        return session.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+def bare():
+    name = f"bench-bare-{uuid.uuid4().hex[:12]}"
+    command = ["docker", "run", "--init", f"--name={name}", "--pull=never", "--network=host",
+               "--env=PYTHONUNBUFFERED=1",
+               f"--mount=type=bind,source={site},target={site},readonly", image,
+               "python3", "-m", "http.server", "--bind=127.0.0.1", f"--directory={site}", "0"]
+    start = time.perf_counter()
+    client = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        found = None
+        while found is None:
+            line = client.stdout.readline()
+            if not line:
+                raise RuntimeError("the bare container ended before it reported its port")
+            found = re.search(rb"port ([0-9]+)", line)
+        url = f"http://127.0.0.1:{int(found.group(1))}/hello.txt"
+        while not answers(url):
+            time.sleep(0.0005)
+        return time.perf_counter() - start
+    finally:
+        subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
+        client.wait()
+        client.stdout.close()
+
+def plugin():
+    config = ContainerConfig(image=image, pull="never", network="host", directory=site)
+    start = time.perf_counter()
+    instance = launch_product("example_boxed", launch_mode="container", config=config)
+    try:
+        if session.get(instance.urls["main"] + "/hello.txt", timeout=10).status_code != 200:
+            raise RuntimeError("example_boxed did not serve hello.txt")
+        return time.perf_counter() - start
+    finally:
+        instance.stop()
+
+print(json.dumps(alternate(rounds, bare, plugin)))
+"""
 
 # Shared by the launch children, which define bare() and plugin() to return seconds.
 ALTERNATE = """\
@@ -568,6 +647,30 @@ def measure_slurm(python: Path, tmp: Path, rounds: int) -> Paired | str:
     return paired(run_launch_child(python, tmp, "slurm", SLURM_CHILD, str(rounds), str(work)))
 
 
+def measure_container(python: Path | None, tmp: Path, rounds: int) -> Paired | str:
+    """Return paired rounds of a bare ``docker run`` of the test image's HTTP server and of the
+    container mode's ``launch_product()``, each until ``hello.txt`` answers; or why there are
+    none."""
+    import shutil
+
+    if python is None:
+        return "this template has no container mode"
+    if shutil.which("docker") is None:
+        return "no docker on PATH"
+    found = subprocess.run(
+        ["docker", "image", "inspect", CONTAINER_IMAGE], capture_output=True, check=False
+    )
+    if found.returncode != 0:
+        return f"no image {CONTAINER_IMAGE} (.ci/engines/docker.sh builds it) or no engine"
+    site = tmp / "container-site"
+    site.mkdir(exist_ok=True)
+    (site / "hello.txt").write_text("hello from the benchmark", encoding="utf-8")
+    times = run_launch_child(
+        python, tmp, "container", CONTAINER_CHILD, str(rounds), CONTAINER_IMAGE, str(site)
+    )
+    return paired(times)
+
+
 def measure_import(python: Path, tmp: Path, rounds: int) -> tuple[float, float, float]:
     """Return median seconds of the library import and of what the plugin and seed add."""
     seed = tmp / "seed"
@@ -662,7 +765,7 @@ def measure_bake(tmp: Path, config_file: Path, rounds: int) -> Bake:
 def paired_line(name: str, result: Paired, goal: float) -> tuple[str, bool]:
     """Return the report line of paired rounds, and whether the median ratio passes."""
     return (
-        f"{name:<8}bare {result.bare * 1e3:.1f} ms  plugin {result.plugin * 1e3:.1f} ms  "
+        f"{name:<9} bare {result.bare * 1e3:.1f} ms  plugin {result.plugin * 1e3:.1f} ms  "
         f"paired ratio {result.ratio:.2f} ({result.low:.2f}-{result.high:.2f})  "
         f"(goal <= {goal:.2f})",
         result.ratio <= goal,
@@ -704,6 +807,9 @@ def main() -> int:
         port_python = make_venv(tmp / "venv-port", tmp / "baked-port" / PORT_PACKAGE, uv_env)
         bake(TEMPLATE, tmp / "baked-grpc", config_file, GRPC_CONTEXT)
         grpc_python = make_venv(tmp / "venv-grpc", tmp / "baked-grpc" / GRPC_PACKAGE, uv_env)
+        bake(TEMPLATE, tmp / "baked-boxed", config_file, CONTAINER_CONTEXT)
+        boxed = tmp / "baked-boxed" / CONTAINER_PACKAGE
+        boxed_python = make_venv(tmp / "venv-boxed", boxed, uv_env) if boxed.is_dir() else None
         print(f"measuring {rounds} rounds each ...", file=sys.stderr)
         launch = measure_launch(python, tmp, rounds, "example_httpserver", PACKAGE)
         port = measure_launch(port_python, tmp, rounds, "example_porty", PORT_PACKAGE)
@@ -712,6 +818,7 @@ def main() -> int:
         baking = measure_bake(tmp, config_file, rounds)
         grpc_bare, grpc_plugin = measure_grpc(grpc_python, tmp, rounds)
         slurm = measure_slurm(grpc_python, tmp, rounds)
+        container = measure_container(boxed_python, tmp, rounds)
 
     added_ms = plugin_import * 1e3
     results = [
@@ -739,6 +846,12 @@ def main() -> int:
         print(f"{'slurm':<8}not measured: {slurm}  info")
     else:
         line, ok = paired_line("slurm", slurm, SLURM_GOAL)
+        print(f"{line}  {'ok' if ok else 'FAILED'}")
+        results.append((line, ok))
+    if isinstance(container, str):
+        print(f"{'container':<8}not measured: {container}  info")
+    else:
+        line, ok = paired_line("container", container, CONTAINER_GOAL)
         print(f"{line}  {'ok' if ok else 'FAILED'}")
         results.append((line, ok))
     return 0 if all(ok for _, ok in results) else 1
