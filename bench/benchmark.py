@@ -842,16 +842,14 @@ def main() -> int:
         f"{'grpc':<8}bare {grpc_bare * 1e3:.1f} ms  plugin {grpc_plugin * 1e3:.1f} ms  "
         f"ratio {grpc_plugin / grpc_bare:.2f}  (http plugin launch {launch.plugin * 1e3:.1f} ms)  info"
     )
-    if isinstance(slurm, str):
-        print(f"{'slurm':<8}not measured: {slurm}  info")
-    else:
-        line, ok = paired_line("slurm", slurm, SLURM_GOAL)
-        print(f"{line}  {'ok' if ok else 'FAILED'}")
-        results.append((line, ok))
-    if isinstance(container, str):
-        print(f"{'container':<8}not measured: {container}  info")
-    else:
-        line, ok = paired_line("container", container, CONTAINER_GOAL)
+    for name, result, goal in (
+        ("slurm", slurm, SLURM_GOAL),
+        ("container", container, CONTAINER_GOAL),
+    ):
+        if isinstance(result, str):  # not measured here: no engine
+            print(f"{name:<9} not measured: {result}  info")
+            continue
+        line, ok = paired_line(name, result, goal)
         print(f"{line}  {'ok' if ok else 'FAILED'}")
         results.append((line, ok))
     return 0 if all(ok for _, ok in results) else 1

@@ -199,6 +199,25 @@ def product_variables() -> list[str]:
     return [*read, *PRODUCT_ENV]
 
 
+{%- if cookiecutter.server_type == "grpc" or cookiecutter.http_scheme == "https" %}
+
+
+def write_key_and_certificate(folder: Path, name: str, key: Any, certificate: Any) -> None:
+    """Write ``certificate`` to ``NAME.crt`` and ``key`` (unencrypted) to ``NAME.key`` in
+    ``folder``, the key readable by its owner only (``cryptography`` objects, in PEM)."""
+    from cryptography.hazmat.primitives import serialization
+
+    (folder / f"{name}.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file = folder / f"{name}.key"
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+{%- endif %}
 {%- if cookiecutter.http_scheme == "https" %}
 
 
@@ -210,7 +229,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     import ipaddress
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -232,17 +251,8 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         )
         .sign(key, hashes.SHA256())
     )
-    (folder / "server.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file = folder / "server.key"
-    key_file.touch(mode=0o600)
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return [str(folder / "server.crt"), str(key_file)]
+    write_key_and_certificate(folder, "server", key, certificate)
+    return [str(folder / "server.crt"), str(folder / "server.key")]
 {%- endif %}
 
 
@@ -454,7 +464,7 @@ def write_certificates(folder: Path, *, signed_by_another_ca: str = "") -> Path:
     import ipaddress
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -483,27 +493,15 @@ def write_certificates(folder: Path, *, signed_by_another_ca: str = "") -> Path:
             builder = builder.add_extension(x509.SubjectAlternativeName(names), False)
         return builder.sign(issuer_key, hashes.SHA256())
 
-    def write(name: str, key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate) -> None:
-        (folder / f"{name}.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        key_file = folder / f"{name}.key"
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-
     authorities = []
     for name in ("test CA", "another CA"):
         ca_key = ec.generate_private_key(ec.SECP256R1())
         authorities.append((issue(name, ca_key, None, ca_key), ca_key))
-    write("ca", authorities[0][1], authorities[0][0])
+    write_key_and_certificate(folder, "ca", authorities[0][1], authorities[0][0])
     for name in ("server", "client"):
         key = ec.generate_private_key(ec.SECP256R1())
         ca, ca_key = authorities[name == signed_by_another_ca]
-        write(name, key, issue(name, key, ca, ca_key))
+        write_key_and_certificate(folder, name, key, issue(name, key, ca, ca_key))
     return folder
 
 
