@@ -130,16 +130,6 @@ NAMED = [
 ]
 
 
-@pytest.mark.parametrize(("answers", "minimum_passed"), NAMED)
-def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_product_installed(
-    install_shared: Callable[..., Plugin], answers: dict[str, Any], minimum_passed: int
-) -> None:
-    if answers is ACP_LIKE:  # its product is not installed here: the stand-in replaces it
-        assert shutil.which("acp_grpcserver") is None
-    plugin = install_shared(**answers)
-    plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
-
-
 def test_the_answers_are_choices_and_yes_no_questions_of_cookiecutter_json() -> None:
     assert set(NAMES) - set(CHOICES) <= set(BOOLEANS)
     assert all(len(values) >= 2 for values in VALUES.values()), VALUES
@@ -211,3 +201,14 @@ def test_the_combination_passes_its_own_tests_and_ruff_with_the_lowest_versions(
     assert "deselected" in output, output
     if answers["server_type"] == "http" and sys.platform != "win32":
         assert "skipped" not in output, output
+
+
+# Last: the groups that run the slow tests (the default rows) start first.
+@pytest.mark.parametrize(("answers", "minimum_passed"), NAMED)
+def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_product_installed(
+    install_shared: Callable[..., Plugin], answers: dict[str, Any], minimum_passed: int
+) -> None:
+    if answers is ACP_LIKE:  # its product is not installed here: the stand-in replaces it
+        assert shutil.which("acp_grpcserver") is None
+    plugin = install_shared(**answers)
+    plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
