@@ -140,6 +140,7 @@ RENAMED_HTTP = {
     "product_env": json.dumps({"RENAMED_DIRECTORY": "{directory}"}),
     "http_scheme": "https",
     "token_header": "Authorization: Bearer {token}",
+    "include_connect_mode": True,  # which verifies the certificate against its ca_file
 }
 
 # Four products like real ones (tests/products/), each baked with one command line.
