@@ -246,7 +246,7 @@ def serve(told: Mapping[str, str]) -> None:
     served = folder or os.environ.get(SITE_VARIABLE) or os.getcwd()
     templates = json.loads(os.environ[TEMPLATES_VARIABLE])
     name, _, value = str(templates.get("token_header") or "").partition(":")
-    expected = value.strip().replace("{token}", told.get("token", "")) if name else None
+    expected = value.strip().format(token=told.get("token", "")) if name else None
 
     class Handler(SimpleHTTPRequestHandler):
         def send_head(self) -> Any:  # what GET and HEAD answer with
