@@ -81,7 +81,8 @@ def covering_array() -> list[dict[str, Any]]:
 ROWS = covering_array()
 
 LOWEST = [
-    answers_with(server_type="http", register_fallback=False),
+    # With the connect mode: its tests' request handler (do_GET) meets the lowest ruff.
+    answers_with(server_type="http", register_fallback=False, include_connect_mode=True),
     answers_with(server_type="grpc", include_connect_mode=True, register_fallback=False),
 ]
 """Bakes installed with the lowest versions their bounds allow (``lowest-direct``): an HTTP and
