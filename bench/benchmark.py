@@ -259,16 +259,11 @@ def check():  # seconds of one ownership check of a product started as a launch 
 print(json.dumps([check() for _ in range(rounds + 1)][1:]))  # round 0 warms up (imports psutil)
 """
 
-GRPC_CHILD = """\
-import json, os, subprocess, sys, tempfile, time
+# Put before the gRPC children (GRPC_CHILD, SLURM_CHILD): the bare side's health probe.
+GRPC_PROBE = """\
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from ansys.tools.local_product_launcher import launch_product
-from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
-from example_grpc_plugin import LauncherConfig
 
-rounds = int(sys.argv[1])
-killed = 0  # bare demo servers still running 10 s after SIGTERM
 # gRPC waits about 1 s before it reconnects a channel whose first connect failed; a bare
 # client that connected before the server listens would measure that backoff, not the server.
 FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 10),
@@ -281,6 +276,16 @@ def serving(channel):
     except grpc.RpcError:
         return False
     return reply.status == health_pb2.HealthCheckResponse.SERVING
+"""
+
+GRPC_CHILD = """\
+import json, os, subprocess, sys, tempfile, time
+from ansys.tools.local_product_launcher import launch_product
+from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
+from example_grpc_plugin import LauncherConfig
+
+rounds = int(sys.argv[1])
+killed = 0  # bare demo servers still running 10 s after SIGTERM
 
 def bare():
     global killed
@@ -323,23 +328,11 @@ print(json.dumps({**alternate(rounds, bare, plugin), "killed": killed}))
 
 SLURM_CHILD = """\
 import json, os, re, subprocess, sys, time, uuid
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ansys.tools.local_product_launcher import launch_product
 from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
 from example_grpc_plugin.slurm import SlurmConfig
 
 rounds, work = int(sys.argv[1]), sys.argv[2]
-FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 10),
-                  ("grpc.min_reconnect_backoff_ms", 10), ("grpc.max_reconnect_backoff_ms", 10)]
-
-def serving(channel):
-    try:
-        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
-                                                          timeout=2)
-    except grpc.RpcError:
-        return False
-    return reply.status == health_pb2.HealthCheckResponse.SERVING
 
 def bare():
     output = os.path.join(work, f"bare-{uuid.uuid4().hex}.out")
@@ -623,7 +616,7 @@ def measure_ownership(python: Path, tmp: Path, rounds: int) -> float:
 
 def measure_grpc(python: Path, tmp: Path, rounds: int) -> tuple[float, float]:
     """Return the median seconds of a bare demo_server and of ``launch_product()`` to SERVING."""
-    times = run_launch_child(python, tmp, "grpc", GRPC_CHILD, str(rounds))
+    times = run_launch_child(python, tmp, "grpc", GRPC_PROBE + GRPC_CHILD, str(rounds))
     if times["killed"]:
         print(
             f"note: killed {times['killed']} bare demo_server(s) that outlived SIGTERM by 10 s",
@@ -644,7 +637,9 @@ def measure_slurm(python: Path, tmp: Path, rounds: int) -> Paired | str:
         return "this template has no slurm mode"
     work = tmp / "slurm-work"  # the jobs' folder: on this machine, which is the only node
     work.mkdir(exist_ok=True)
-    return paired(run_launch_child(python, tmp, "slurm", SLURM_CHILD, str(rounds), str(work)))
+    return paired(
+        run_launch_child(python, tmp, "slurm", GRPC_PROBE + SLURM_CHILD, str(rounds), str(work))
+    )
 
 
 def measure_container(python: Path | None, tmp: Path, rounds: int) -> Paired | str:
