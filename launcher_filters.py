@@ -33,6 +33,7 @@ from launcher_rules import (
     json_answers,
     listening_report,
     parse_container_command,
+    server_specs,
 )
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -239,6 +240,19 @@ def container_command(context: Context) -> list[str]:
 
 
 @pass_context
+def servers(context: Context) -> dict[str, dict[str, Any]]:
+    """Return the checked ``servers`` answer: ``{name: {"kind", "command",
+    "container_command"}}``, ``main`` first; a server's ``container_command`` is its command
+    without its program when not given (``None`` for the servers ``product_command`` serves)."""
+    answers = context.get("cookiecutter") or {}
+    specs = server_specs(answers.get("servers") or '{"main": "%s"}' % answers.get("server_type"))
+    for spec in specs.values():
+        if spec["command"] is not None and spec["container_command"] is None:
+            spec["container_command"] = spec["command"][1:]
+    return specs
+
+
+@pass_context
 def answered_characters(context: Context) -> list[str]:
     """Return the characters beyond ASCII in the free-text answers that land in Python code
     (the description, config fields, command and environment), sorted."""
@@ -246,6 +260,7 @@ def answered_characters(context: Context) -> list[str]:
     texts = [str(answers["description"]), str(answers["author_name"])]
     for name in JSON_ANSWERS:
         texts += _strings(launcher_answer(context, name))
+    texts += _strings(servers(context))
     return sorted({char for text in texts for char in text if not char.isascii()})
 
 
@@ -312,6 +327,7 @@ def install(environment: Environment) -> None:
         answered_characters=answered_characters,
         runs_demo_server=runs_demo_server,
         container_command=container_command,
+        servers=servers,
         launcher_template_folder=template_folder,
     )
 

@@ -48,6 +48,10 @@ CONTAINER_LAUNCH_MODE = "container"
 NOT_IN_CONTAINERS = {"python"}
 # The config fields the container launch mode adds to the product's.
 CONTAINER_FIELDS = {"image", "container_engine", "pull", "network", "engine_options"}
+MAIN_SERVER = "main"
+# The keys of a server's object in the ``servers`` answer.
+SERVER_KEYS = ("kind", "command", "container_command")
+_SERVER_NAME = re.compile(r"[a-z][a-z0-9_]{0,29}")
 _ENTRY_POINT_PART = re.compile(r"[A-Za-z0-9_-]+")
 _PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
@@ -827,6 +831,10 @@ def _spec_problem(
         if _FIELD_NAME.fullmatch(spec):
             return None
         allowed = "name another port {port:NAME} with a lowercase identifier, such as {port:peer}"
+    elif placeholder == "address":
+        if _SERVER_NAME.fullmatch(spec):
+            return None  # the servers answer checks that NAME is one of its servers
+        allowed = "name another server's address {address:NAME} with the server's name"
     elif placeholder in switches:
         on, bar, off = spec.partition("|")
         if on and (off or not bar) and "|" not in off and "{" not in spec:
@@ -837,8 +845,8 @@ def _spec_problem(
         )
     else:
         allowed = (
-            f"only {{port:NAME}} and the switches of bool fields ({{flag:--on|--off}}) take a"
-            f" text after ':', not {_braced(placeholder)}"
+            f"only {{port:NAME}}, {{address:NAME}} and the switches of bool fields"
+            f" ({{flag:--on|--off}}) take a text after ':', not {_braced(placeholder)}"
         )
     return _problem(answer, variable, text, allowed)
 
@@ -1057,6 +1065,247 @@ def validate_container_command(value: Any, allowed: list[str] | None) -> list[Pr
     return problems
 
 
+def parse_servers(value: Any) -> dict[Any, Any]:
+    """Return the ``servers`` answer parsed: a JSON object, server name -> kind or object.
+
+    Raises :class:`AnswerError` when it is not a JSON object.
+    """
+    allowed = (
+        'write a JSON object such as {"main": "grpc", "file_transfer": {"kind": "grpc",'
+        ' "command": [...]}}'
+    )
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError) as error:
+            raise AnswerError(
+                _problem("servers", "servers", value, f"{allowed} ({str(error)[:200]})")
+            ) from None
+    if isinstance(value, dict):
+        return value
+    raise AnswerError(_problem("servers", "servers", value, allowed))
+
+
+def server_specs(value: Any) -> dict[str, dict[str, Any]]:
+    """Return the checked ``servers`` answer as ``{name: {"kind", "command",
+    "container_command"}}``: ``main`` first, ``None`` for a command not given."""
+    servers = parse_servers(value)
+    specs = {}
+    for name in sorted(servers, key=lambda name: name != MAIN_SERVER):
+        spec = servers[name]
+        spec = {"kind": spec} if isinstance(spec, str) else dict(spec)
+        specs[name] = {key: spec.get(key) for key in SERVER_KEYS}
+    return specs
+
+
+def _server_texts(
+    name: str, spec: Mapping[str, Any], parsed: Mapping[str, Any], container: list[Any] | None
+) -> tuple[list[Any], list[Any]]:
+    """Return the texts that start server ``name`` directly and in a container: its own
+    command, or ``product_command`` (and ``container_command``), with ``product_env``."""
+    env = list((parsed.get("product_env") or {}).values())
+    own = spec.get("command")
+    if isinstance(own, list):
+        inside = spec.get("container_command")
+        inside = inside if isinstance(inside, list) else own[1:]
+        return [*own, *env], [*inside, *env]
+    main = list(parsed.get("product_command") or [])
+    return [*main, *env], [*(main[1:] if container is None else container), *env]
+
+
+def _names(texts: list[Any], placeholder: str) -> set[str]:
+    """Return the NAMEs of the ``{placeholder:NAME}`` the texts name."""
+    found = set()
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        with contextlib.suppress(ValueError):
+            found |= {
+                spec
+                for _, name, spec, _ in string.Formatter().parse(text)
+                if name == placeholder and spec
+            }
+    return found
+
+
+def validate_servers(
+    answers: Mapping[str, Any], parsed: Mapping[str, Any], allowed: list[str] | None
+) -> list[Problem]:
+    """Check ``servers``: ``main`` and the other servers of the product, each of the server
+    type's kind, each other one told where to listen by the command that starts it."""
+    try:
+        servers = parse_servers(answers.get("servers", "{}"))
+    except AnswerError as error:
+        return [error.problem]
+    server_type = answers["server_type"]
+    problems = []
+    if MAIN_SERVER not in servers:
+        problems.append(
+            _problem(
+                "servers",
+                "servers",
+                answers["servers"],
+                f'name the server that product_command starts "{MAIN_SERVER}", such as'
+                f' {{"{MAIN_SERVER}": "{server_type}"}}',
+            )
+        )
+    inside = (
+        None if allowed is None else [name for name in allowed if name not in NOT_IN_CONTAINERS]
+    )
+    for name, spec in servers.items():
+        where = f"servers[{name!r}]"
+        if not isinstance(name, str) or not _SERVER_NAME.fullmatch(name):
+            problems.append(
+                _problem(
+                    "servers",
+                    "servers",
+                    name,
+                    "name each server with a lowercase identifier of at most 30 characters,"
+                    " such as file_transfer",
+                )
+            )
+            continue
+        if isinstance(spec, str):
+            spec = {"kind": spec}
+        if not isinstance(spec, dict) or "kind" not in spec or set(spec) - set(SERVER_KEYS):
+            problems.append(
+                _problem(
+                    "servers",
+                    where,
+                    spec,
+                    'give the server\'s kind, "http" or "grpc", or an object with "kind" and'
+                    ' optionally "command" and "container_command" (JSON lists)',
+                )
+            )
+            continue
+        if spec["kind"] != server_type:
+            problems.append(
+                _problem(
+                    "servers",
+                    f"{where}['kind']",
+                    spec["kind"],
+                    f"every server of the product speaks server_type's protocol; answer"
+                    f" {server_type!r}",
+                )
+            )
+        if name == MAIN_SERVER and set(spec) - {"kind"}:
+            problems.append(
+                _problem(
+                    "servers",
+                    where,
+                    spec,
+                    f"{MAIN_SERVER} is started by product_command (and container_command); give"
+                    " it its kind only",
+                )
+            )
+            continue
+        for key, names in (("command", allowed), ("container_command", inside)):
+            arguments = spec.get(key)
+            if arguments is None:
+                continue
+            if (
+                not isinstance(arguments, list)
+                or (key == "command" and not arguments)
+                or not all(isinstance(argument, str) and argument for argument in arguments)
+            ):
+                problems.append(
+                    _problem(
+                        "servers",
+                        f"{where}[{key!r}]",
+                        arguments,
+                        "give a non-empty list of non-empty strings"
+                        if key == "command"
+                        else "give a list of non-empty strings (empty: the image's entrypoint)",
+                    )
+                )
+                continue
+            problems.extend(
+                problem
+                for argument in arguments
+                if (problem := _placeholder_problem("servers", f"{where}[{key!r}]", argument, names))
+            )
+        if "container_command" in spec and "command" not in spec:
+            problems.append(
+                _problem(
+                    "servers",
+                    where,
+                    spec,
+                    "a server with a container_command of its own needs its command too",
+                )
+            )
+    if problems or allowed is None or parsed.get("product_command") is None:
+        return problems
+    others = [name for name in servers if name != MAIN_SERVER]
+    texts = [*parsed["product_command"], *(parsed.get("product_env") or {}).values()]
+    for spec in servers.values():
+        if isinstance(spec, dict):
+            texts += spec.get("command") or []
+            texts += spec.get("container_command") or []
+    container_mode = answers.get("include_container_mode") is True
+    try:
+        container = parse_container_command(answers.get("container_command"))
+    except AnswerError:
+        container = None  # reported with container_command
+    for name in sorted(_names(texts, "address") - set(others)):
+        problems.append(
+            _problem(
+                "servers",
+                "servers",
+                answers["servers"],
+                f"a command names {{address:{name}}}, but {name!r} is not one of the other"
+                f" servers ({', '.join(others) or 'none'}); add it to servers, or name {{address}}",
+            )
+        )
+    listens = ["port", "address"] if server_type == "grpc" else ["port"]
+    told = " or ".join(f"{{{placeholder}:NAME}}" for placeholder in listens)
+    for name in others:
+        spec = servers[name] if isinstance(servers[name], dict) else {}
+        direct, in_container = _server_texts(name, spec, parsed, container)
+        for texts_of, what in ((direct, "command"), (in_container, "container command")):
+            if what != "command" and not container_mode:
+                continue
+            if not any(name in _names(texts_of, placeholder) for placeholder in listens):
+                whose = (
+                    f"its own {what}"
+                    if spec.get("command")
+                    else ("product_command" if what == "command" else "container_command")
+                )
+                problems.append(
+                    _problem(
+                        "servers",
+                        f"servers[{name!r}]",
+                        servers[name],
+                        f"{whose} must tell server {name} where to listen with"
+                        f" {told.replace('NAME', name)}",
+                    )
+                )
+    fields = parsed.get("config_fields") or {}
+    for name in others:
+        image = f"image_{name}"
+        if container_mode and isinstance(servers[name], dict) and servers[name].get("command"):
+            if image in fields:
+                problems.append(
+                    _problem(
+                        "config_fields",
+                        "config_fields",
+                        image,
+                        f"the container mode adds the field {image} (the image of server"
+                        f" {name}) itself; rename the product's",
+                    )
+                )
+    if len(servers) > 1 and answers.get("include_slurm_mode") is True:
+        problems.append(
+            _problem(
+                "servers",
+                "servers",
+                ", ".join(others),
+                "include_slurm_mode=true runs one server, main, as a batch job; leave the other"
+                " servers out, or the slurm mode",
+            )
+        )
+    return problems
+
+
 def _parsed(answers: Mapping[str, Any], name: str, kind: type, problems: list[Problem]) -> Any:
     try:
         return load_json_answer(name, answers[name], kind)
@@ -1091,12 +1340,21 @@ DIRECT_ONLY = ("work_dir", "token")
 
 def validate_direct_only(answers: Mapping[str, Any], parsed: Mapping[str, Any]) -> list[Problem]:
     """Refuse ``{work_dir}``, ``{token}`` and ``{port:NAME}`` in the command and environment
-    when the slurm or container mode is added, which do not fill them in."""
+    when the slurm or container mode is added, which do not fill them in; the container mode
+    fills in the ports of the product's servers (see ``validate_servers``)."""
     modes = [name for name in ("slurm", "container") if answers.get(f"include_{name}_mode") is True]
+    try:
+        servers = set(parse_servers(answers.get("servers", "{}"))) - {MAIN_SERVER}
+    except AnswerError:
+        servers = set()  # reported with servers
     texts = [*(parsed.get("product_command") or []), *(parsed.get("product_env") or {}).values()]
     if modes and answers.get("include_container_mode") is True:
         with contextlib.suppress(AnswerError):  # validate_container_command reports it
             texts += parse_container_command(answers.get("container_command")) or []
+    with contextlib.suppress(AnswerError):  # validate_servers reports it
+        for spec in parse_servers(answers.get("servers", "{}")).values():
+            if isinstance(spec, dict) and modes:
+                texts += [*(spec.get("command") or []), *(spec.get("container_command") or [])]
     named: set[str] = set()
     for text in texts:
         if not isinstance(text, str):
@@ -1108,7 +1366,7 @@ def validate_direct_only(answers: Mapping[str, Any], parsed: Mapping[str, Any]) 
         for _, name, spec, _ in parts:
             if name in DIRECT_ONLY:
                 named.add(_braced(name))
-            elif name == "port" and spec:
+            elif name == "port" and spec and not (spec in servers and modes == ["container"]):
                 named.add(_braced(f"port:{spec}"))
     if not modes or not named:
         return []
@@ -1242,6 +1500,7 @@ def validate_answers(
             lambda: validate_container_command(answers["container_command"], allowed),
         ),
         ("product_command", lambda: validate_direct_only(answers, parsed)),
+        ("servers", lambda: validate_servers(answers, parsed, allowed)),
         ("uds_service", lambda: validate_uds_service(answers["uds_service"])),
         ("startup_timeout", lambda: validate_startup_timeout(answers["startup_timeout"])),
         ("readiness_path", lambda: validate_readiness_path(answers["readiness_path"])),

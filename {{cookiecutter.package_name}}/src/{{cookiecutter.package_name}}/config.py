@@ -1,5 +1,6 @@
 {%- set config = launcher_answer('config_fields') | config_model -%}
 {%- set environment = launcher_answer('product_env') | environment_literals -%}
+{%- set own = servers().items() | selectattr("1.command") | list -%}
 """What users set for {{ cookiecutter.product_name }}: the launcher's options and the product's command line."""
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from ._machinery.fields import (
 {%- endfor %}
 )
 
-__all__ = ["PRODUCT_COMMAND", "PRODUCT_ENV", {% if cookiecutter.server_type == "grpc" %}"UDS_SERVICE", {% endif %}"LauncherConfig"]
+__all__ = [
+    "PRODUCT_COMMAND",
+    "PRODUCT_ENV",
+    "SERVERS",
+    "SERVER_COMMANDS",
+{%- if cookiecutter.server_type == "grpc" %}
+    "UDS_SERVICE",
+{%- endif %}
+    "LauncherConfig",
+]
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -117,6 +127,35 @@ PRODUCT_ENV: dict[str, str] = {}
 {% endif -%}
 """Environment variables added for the product, with the placeholders of ``PRODUCT_COMMAND``;
 a variable whose value names a placeholder with no value is not set."""
+
+SERVERS: tuple[str, ...] = ({{ servers() | map("py_str") | join(", ") }}{% if servers() | length == 1 %},{% endif %})
+"""The product's servers, ``main`` first: the keys of the launchers' ``SERVER_SPEC`` and
+``urls``{% if cookiecutter.server_type == "grpc" %} (and ``transport_options``){% endif %}.
+
+``PRODUCT_COMMAND`` starts ``main``, and every other server without a command of its own in
+``SERVER_COMMANDS``. The launcher chooses a free TCP port for each other server, ``{port:NAME}``
+in the commands and ``PRODUCT_ENV``
+{%- if cookiecutter.server_type == "grpc" %}, and its address ``{address:NAME}`` (``unix:PATH``
+over a Unix domain socket, ``<uds_dir>/<UDS_SERVICE>-NAME-<uds_id>.sock``, or
+``127.0.0.1:PORT``){% endif %}; a start returns when every server is ready.
+"""
+
+{% if own -%}
+SERVER_COMMANDS: dict[str, list[str]] = {
+{%- for name, spec in own %}
+    {{ name | py_str }}: [
+{%- for argument in spec.command %}
+        {{ argument | py_str }},
+{%- endfor %}
+    ],
+{%- endfor %}
+}
+{%- else -%}
+SERVER_COMMANDS: dict[str, list[str]] = {}
+{%- endif %}
+"""The servers that run a program of their own, started after ``PRODUCT_COMMAND`` with the
+same placeholder values (``{port}`` is ``main``'s port) and ``PRODUCT_ENV``; each is its own
+process, with its own log, stopped with the others."""
 {%- if cookiecutter.server_type == "grpc" %}
 
 UDS_SERVICE = {{ cookiecutter.uds_service | py_str }}

@@ -33,12 +33,21 @@ class ProcessLauncher(abc.ABC):
         """Name the product; the name prefixes its log files and error messages."""
         self._name = name
         self._process = ProductProcess(name)
+        self._companions: dict[str, ProductProcess] = {}
         self._other_ports: list[int] = []
 
     @property
     def log_path(self) -> str | None:
         """File with the product's output of the last start; kept after stop."""
         return self._process.log_path
+
+    @property
+    def log_paths(self) -> dict[str, str]:
+        """Files with the output of each process of the last start: ``main`` (``log_path``) and
+        each server with a command of its own; kept after stop."""
+        paths = {"main": self._process.log_path}
+        paths.update((name, process.log_path) for name, process in self._companions.items())
+        return {name: path for name, path in paths.items() if path is not None}
 
     def _start(self, timeout: float, *, host: str, attempts: int) -> None:
         """Start the product and return once ``_start_once`` finds it ready.
@@ -49,14 +58,14 @@ class ProcessLauncher(abc.ABC):
         process holds that port is started again on another port, ``attempts`` times in all.
         A start that fails leaves nothing running: it raises ``LaunchError`` after ``stop()``.
         """
-        if self._process.running:
+        if any(process.running for process in self._processes()):
             raise LaunchError(f"{self._name} is already started (log: {self.log_path})")
         deadline = time.monotonic() + timeout
         tells_port = self._prepare()
         start_on_free_port(
             lambda port: self._start_once(port, deadline),
             self.stop,
-            self._process,
+            lambda: any(process.exited for process in self._processes()),
             tells_port=tells_port,
             host=host,
             attempts=attempts,
@@ -93,6 +102,22 @@ class ProcessLauncher(abc.ABC):
             values[name] = str(port)
         return values
 
+    def _processes(self) -> list[ProductProcess]:
+        """Return the product's processes: the main one, then those of servers with a command of
+        their own (see ``_companion``)."""
+        return [self._process, *self._companions.values()]
+
+    def _companion(self, server: str) -> ProductProcess:
+        """Return the process of ``server``, a server with a command of its own: its own log and
+        watchdog, stopped with the main process."""
+        if server not in self._companions:
+            self._companions[server] = ProductProcess(f"{self._name}-{server}")
+        return self._companions[server]
+
+    def _server_process(self, server: str) -> ProductProcess:
+        """Return the process that serves ``server``: its own, or the main process."""
+        return self._companions.get(server, self._process)
+
     @abc.abstractmethod
     def _prepare(self) -> bool:
         """Raise ``LaunchError`` for what cannot work, before anything starts; return whether
@@ -108,15 +133,19 @@ class ProcessLauncher(abc.ABC):
 
         Safe to call more than once, after the product crashed and after a failed start.
         """
-        self._process.stop(timeout)
+        for process in reversed(self._processes()):
+            process.stop(timeout)
         for port in self._other_ports:
             release_port(port)
         self._other_ports = []
 
     def _watched(self) -> bool:
-        """Return whether the product runs; while it does, a watchdog that ended is replaced by
-        another (with a warning), so that ``check()`` repairs what it finds."""
-        if not self._process.running:
+        """Return whether the product runs, each of its processes; while it does, a watchdog that
+        ended is replaced by another (with a warning), so that ``check()`` repairs what it
+        finds."""
+        processes = self._processes()
+        if not all(process.running for process in processes):
             return False
-        self._process.ensure_watched()
+        for process in processes:
+            process.ensure_watched()
         return True

@@ -23,7 +23,7 @@ __all__ = ["fill", "fill_environment", "filled", "names", "placeholders"]
 
 def placeholders(template: str) -> list[str]:
     """Return the names of the ``{name}`` placeholders in ``template`` (``port:NAME`` for
-    another port)."""
+    another port, ``address:NAME`` for another server's address)."""
     return [
         _key(name, spec)
         for _, name, spec, _ in string.Formatter().parse(template)
@@ -31,8 +31,13 @@ def placeholders(template: str) -> list[str]:
     ]
 
 
+NAMED = ("port", "address")
+"""Placeholders that take a server's (or another port's) name: ``{port:NAME}``,
+``{address:NAME}``; on any other placeholder, the text after ``:`` is a switch."""
+
+
 def _key(name: str, spec: str | None) -> str:
-    return f"port:{spec}" if name == "port" and spec else name
+    return f"{name}:{spec}" if name in NAMED and spec else name
 
 
 def names(templates: Iterable[str], name: str) -> bool:
@@ -53,7 +58,7 @@ def filled(template: str, values: Mapping[str, object]) -> str | None:
         if name is None:
             continue
         value = values.get(_key(name, spec))
-        if spec and name != "port":  # a switch
+        if spec and name not in NAMED:  # a switch
             on, bar, off = spec.partition("|")
             if value is True or (value is False and bar and off):
                 parts.append(on if value is True else off)

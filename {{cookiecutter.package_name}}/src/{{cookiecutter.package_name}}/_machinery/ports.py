@@ -12,8 +12,6 @@ from ..errors import LaunchError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .process import ProductProcess
-
 __all__ = ["port_is_free", "release_port", "reserve_port", "start_on_free_port"]
 
 _PORTS_LOCK = threading.Lock()
@@ -63,7 +61,7 @@ def release_port(port: int | None) -> None:
 def start_on_free_port(
     start: Callable[[int | None], None],
     stop: Callable[[], None],
-    process: ProductProcess,
+    exited: Callable[[], bool],
     *,
     tells_port: bool,
     host: str,
@@ -72,7 +70,8 @@ def start_on_free_port(
 ) -> None:
     """Call ``start(port)``, with a newly reserved free port when ``tells_port`` (else ``None``).
 
-    When ``start`` fails because the product exited during start-up while another process holds
+    When ``start`` fails because the product (a process of it: ``exited()``) exited during
+    start-up while another process holds
     its port or one of ``other_ports()`` (``{port:NAME}``, reserved by ``start``), taken
     meanwhile, call ``stop()`` and try again with other ports, ``attempts`` times in all; the last
     error names every port tried. Any other failure (also an exit while the ports are free: the
@@ -84,10 +83,10 @@ def start_on_free_port(
         try:
             start(port)
         except BaseException as error:
-            exited = process.exited
+            ended = exited()
             told = [*([] if port is None else [port]), *other_ports()]
             stop()
-            if not told or not exited or not isinstance(error, LaunchError):
+            if not told or not ended or not isinstance(error, LaunchError):
                 raise
             if all(port_is_free(host, each) for each in told):  # it failed for another reason
                 raise
