@@ -245,7 +245,8 @@ def servers(context: Context) -> dict[str, dict[str, Any]]:
     "container_command"}}``, ``main`` first; a server's ``container_command`` is its command
     without its program when not given (``None`` for the servers ``product_command`` serves)."""
     answers = context.get("cookiecutter") or {}
-    specs = server_specs(answers.get("servers") or '{"main": "%s"}' % answers.get("server_type"))
+    default = json.dumps({"main": answers.get("server_type")})
+    specs = server_specs(answers.get("servers") or default)
     for spec in specs.values():
         if spec["command"] is not None and spec["container_command"] is None:
             spec["container_command"] = spec["command"][1:]

@@ -1178,14 +1178,15 @@ def validate_servers(
                 )
             )
             continue
-        if spec["kind"] != server_type:
+        kinds = tuple(BUILTIN_PLACEHOLDERS)
+        if spec["kind"] not in kinds or (server_type in kinds and spec["kind"] != server_type):
             problems.append(
                 _problem(
                     "servers",
                     f"{where}['kind']",
                     spec["kind"],
-                    f"every server of the product speaks server_type's protocol; answer"
-                    f" {server_type!r}",
+                    "every server of the product speaks server_type's protocol; answer"
+                    f" {server_type if server_type in kinds else ' or '.join(kinds)!r}",
                 )
             )
         if name == MAIN_SERVER and set(spec) - {"kind"}:
@@ -1222,7 +1223,9 @@ def validate_servers(
             problems.extend(
                 problem
                 for argument in arguments
-                if (problem := _placeholder_problem("servers", f"{where}[{key!r}]", argument, names))
+                if (
+                    problem := _placeholder_problem("servers", f"{where}[{key!r}]", argument, names)
+                )
             )
         if "container_command" in spec and "command" not in spec:
             problems.append(
@@ -1282,17 +1285,17 @@ def validate_servers(
     fields = parsed.get("config_fields") or {}
     for name in others:
         image = f"image_{name}"
-        if container_mode and isinstance(servers[name], dict) and servers[name].get("command"):
-            if image in fields:
-                problems.append(
-                    _problem(
-                        "config_fields",
-                        "config_fields",
-                        image,
-                        f"the container mode adds the field {image} (the image of server"
-                        f" {name}) itself; rename the product's",
-                    )
+        own = isinstance(servers[name], dict) and servers[name].get("command")
+        if container_mode and own and image in fields:
+            problems.append(
+                _problem(
+                    "config_fields",
+                    "config_fields",
+                    image,
+                    f"the container mode adds the field {image} (the image of server"
+                    f" {name}) itself; rename the product's",
                 )
+            )
     if len(servers) > 1 and answers.get("include_slurm_mode") is True:
         problems.append(
             _problem(

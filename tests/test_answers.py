@@ -380,6 +380,57 @@ BAD_ANSWERS = [
         ["container_command=", "a list of non-empty strings"],
     ),
     (
+        {"servers": '["main"]'},
+        ["servers=['main']", "write a JSON object such as"],
+    ),
+    (
+        {"servers": '{"server": "http"}'},
+        ["servers=", 'name the server that product_command starts "main"'],
+    ),
+    (
+        {"servers": '{"main": "http", "File-Transfer": "http"}'},
+        ["servers='File-Transfer'", "a lowercase identifier of at most 30 characters"],
+    ),
+    (
+        {"servers": '{"main": "http", "files": "grpc"}'},
+        ["servers['files']['kind']='grpc'", "speaks server_type's protocol; answer 'http'"],
+    ),
+    (
+        {"servers": '{"main": "http", "files": "http"}'},
+        ["servers['files']='http'", "product_command must tell server files where to listen"],
+    ),
+    (
+        {"servers": '{"main": {"kind": "http", "command": ["x"]}}'},
+        ["servers['main']=", "main is started by product_command"],
+    ),
+    (
+        {"servers": '{"main": "http", "files": {"kind": "http", "command": []}}'},
+        ["servers['files']['command']=[]", "a non-empty list of non-empty strings"],
+    ),
+    (
+        {"servers": '{"main": "http", "files": {"kind": "http", "cmd": ["x"]}}'},
+        ["servers['files']=", 'an object with "kind" and optionally "command"'],
+    ),
+    (
+        {"servers": '{"main": "http", "files": {"kind": "http", "command": ["f", "{addr}"]}}'},
+        ["servers['files']['command']='{addr}'", "{addr} names no config field"],
+    ),
+    (
+        {
+            "include_slurm_mode": True,
+            "servers": '{"main": "http", "files": {"kind": "http", "command": ["f", "--p={port:files}"]}}',
+        },
+        ["servers='files'", "include_slurm_mode=true runs one server, main"],
+    ),
+    (
+        {
+            "include_container_mode": True,
+            "servers": '{"main": "http", "files": {"kind": "http", "command": ["f", "--p={port:files}"],'
+            ' "container_command": ["--serve"]}}',
+        },
+        ["servers['files']=", "its own container command must tell server files where to listen"],
+    ),
+    (
         {"config_fields": '{"port": {"type": "int", "default": 1, "description": "d"}}'},
         ["config_fields='port'", "reserved"],
     ),

@@ -62,6 +62,7 @@ DEFAULT_FILES = {
     "tests/test_process.py",
     "tests/test_readme.py",
     "tests/test_safety.py",
+    "tests/test_servers.py",
     "tests/stand_in.py",
 }
 

@@ -47,6 +47,8 @@ from {{ cookiecutter.package_name }}._machinery.fields import (
 from {{ cookiecutter.package_name }}.config import (
     PRODUCT_COMMAND,
     PRODUCT_ENV,
+    SERVER_COMMANDS,
+    SERVERS,
 {%- if cookiecutter.server_type == "grpc" %}
     UDS_SERVICE,
 {%- endif %}
@@ -271,7 +273,15 @@ def stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     command = PRODUCT_COMMAND
     program = literal(str(STAND_IN))
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", ["{python}", program, *command[1:]])
+    option = stand_in_module.SERVER_OPTION
+    stand_ins = {
+        server: ["{python}", program, option + server, *own[1:]]
+        for server, own in SERVER_COMMANDS.items()
+    }
+    monkeypatch.setattr(launcher_module, "SERVER_COMMANDS", stand_ins)
     templates: dict[str, Any] = {"command": command[1:], "env": PRODUCT_ENV, "roles": roles()}
+    templates["servers"] = list(SERVERS)
+    templates["server_commands"] = {server: own[1:] for server, own in SERVER_COMMANDS.items()}
 {%- if cookiecutter.server_type == "grpc" %}
     templates["uds_service"] = UDS_SERVICE
 {%- else %}
@@ -513,14 +523,35 @@ def certs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def use_command(monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
-    """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``{% if cookiecutter.server_type == "http" %}: a
-    test product that serves plain HTTP to any client (no TLS, no token header){% endif %}."""
+{%- if cookiecutter.server_type == "http" %}
+    """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``: a test
+    product of one server that serves plain HTTP to any client (no TLS, no token header)."""
+{%- else %}
+    """Make the launcher run ``command`` (a ``PRODUCT_COMMAND``) with no ``PRODUCT_ENV``: a test
+    product of one server."""
+{%- endif %}
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", command)
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+    one_server(monkeypatch)
 {%- if cookiecutter.server_type == "http" %}
     monkeypatch.setattr(launcher_module, "SCHEME", "http")
     monkeypatch.setattr(launcher_module, "TOKEN_HEADER", "")
 {%- endif %}
+
+
+def main_process(spawned: list[subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    """Return the main process of the last launch that ``spawned`` recorded: the servers with a
+    command of their own (``SERVER_COMMANDS``) start right after it."""
+    return spawned[-1 - len(SERVER_COMMANDS)]
+
+
+def one_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the launcher's product one of a single server, ``main``: for test products that
+    serve one."""
+    monkeypatch.setattr(launcher_module, "SERVERS", ("main",))
+    monkeypatch.setattr(launcher_module, "SERVER_COMMANDS", {})
+    main = {"main": launcher_module.Launcher.SERVER_SPEC["main"]}
+    monkeypatch.setattr(launcher_module.Launcher, "SERVER_SPEC", main)
 
 
 def python_command(source: str) -> list[str]:

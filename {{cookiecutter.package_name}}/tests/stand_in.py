@@ -71,11 +71,11 @@ def pattern(template: str) -> re.Pattern[str]:
         regex += re.escape(literal)
         if name is None:
             continue
-        if spec and name != "port":  # a switch: its text for true, or for false
+        if spec and name not in ("port", "address"):  # a switch: its text for true or false
             texts = "|".join(re.escape(text) for text in spec.split("|") if text)
             regex += f"(?P<switch_{number}>{texts})"
             continue
-        key = f"port_{spec}" if spec else name  # {port:NAME}: another port
+        key = f"{name}_{spec}" if spec else name  # {port:NAME}, {address:NAME}: another server
         value = "[0-9]+" if name == "port" else ".+?"
         regex += f"(?P={key})" if key in seen else f"(?P<{key}>{value})"
         seen.add(key)
@@ -163,13 +163,33 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+SERVER_OPTION = "--stand-in-server="
+"""The first argument of the stand-in in place of a server with a command of its own
+(``SERVER_COMMANDS``): the server's name."""
+
+
+def served(arguments: Sequence[str], environment: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """Return the servers this stand-in serves, ``main`` first if it is one of them, and the
+    template of its command: ``main`` and the servers without a command of their own, or the
+    server ``SERVER_OPTION`` names."""
+    templates = json.loads(environment[TEMPLATES_VARIABLE])
+    own: dict[str, list[str]] = templates.get("server_commands", {})
+    if arguments and arguments[0].startswith(SERVER_OPTION):
+        server = arguments[0].removeprefix(SERVER_OPTION)
+        return [server], own[server]
+    others = [server for server in templates.get("servers", ["main"])[1:] if server not in own]
+    return ["main", *others], templates["command"]
+
+
 def told_values(arguments: Sequence[str], environment: Mapping[str, str]) -> dict[str, str]:
     """Return the placeholder values found in ``arguments`` and ``environment``."""
     templates = json.loads(environment[TEMPLATES_VARIABLE])
     transport = templates.get("roles", {}).get("transport")
-    values = match_arguments(templates["command"], arguments, [transport] if transport else [])
+    _, command = served(arguments, environment)
+    arguments = [argument for argument in arguments if not argument.startswith(SERVER_OPTION)]
+    values = match_arguments(command, arguments, [transport] if transport else [])
     if values is None:
-        fail(f"the arguments {list(arguments)} do not fit PRODUCT_COMMAND {templates['command']}")
+        fail(f"the arguments {list(arguments)} do not fit the command {command}")
     both = _merged(values, match_environment(templates["env"], environment))
     if both is None:
         fail("the environment and the arguments disagree on a placeholder's value")
@@ -177,8 +197,12 @@ def told_values(arguments: Sequence[str], environment: Mapping[str, str]) -> dic
 {%- if cookiecutter.server_type == "grpc" %}
 
 
-def listen_address(told: Mapping[str, str]) -> str:
-    """Return where to listen: ``unix:PATH`` or ``HOST:PORT`` (port ``0``: pick one)."""
+def listen_address(told: Mapping[str, str], server: str = "main") -> str:
+    """Return where ``server`` listens: ``unix:PATH`` or ``HOST:PORT`` (port ``0``: pick one)."""
+    if server != "main":
+        if f"address_{server}" in told:
+            return told[f"address_{server}"]
+        return f"127.0.0.1:{told[f'port_{server}']}"
     if "address" in told:
         return told["address"]
     if "uds_dir" in told:
@@ -187,8 +211,9 @@ def listen_address(told: Mapping[str, str]) -> str:
     return f"{told.get('host', '127.0.0.1')}:{told.get('port', '0')}"
 
 
-def serve(told: Mapping[str, str]) -> None:
-    """Serve the health service where ``told`` says, until SIGTERM or Ctrl+C."""
+def serve(told: Mapping[str, str], servers: Sequence[str] = ("main",)) -> None:
+    """Serve the health service of each of ``servers`` where ``told`` says, until SIGTERM or
+    Ctrl+C."""
     import contextlib
     import signal
     from concurrent import futures
@@ -201,28 +226,33 @@ def serve(told: Mapping[str, str]) -> None:
         health_pb2_grpc,
     )
 
-    address = listen_address(told)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    try:
-        certs_dir = told.get(roles(os.environ).get("certs_dir", ""))
-        if certs_dir:
-            folder = Path(certs_dir)
-            credentials = grpc.ssl_server_credentials(
-                [((folder / "server.key").read_bytes(), (folder / "server.crt").read_bytes())],
-                root_certificates=(folder / "ca.crt").read_bytes(),
-                require_client_auth=True,
-            )
-            port = server.add_secure_port(address, credentials)
-        else:
-            port = server.add_insecure_port(address)
-    except (OSError, RuntimeError) as error:
-        fail(f"cannot listen on {address}: {error}", code=1)
-    if not address.startswith("unix:") and port == 0:
-        fail(f"cannot listen on {address}", code=1)
+    reported = ("", 0)
+    for name in servers:
+        address = listen_address(told, name)
+        try:
+            certs_dir = told.get(roles(os.environ).get("certs_dir", ""))
+            if certs_dir:
+                folder = Path(certs_dir)
+                credentials = grpc.ssl_server_credentials(
+                    [((folder / "server.key").read_bytes(), (folder / "server.crt").read_bytes())],
+                    root_certificates=(folder / "ca.crt").read_bytes(),
+                    require_client_auth=True,
+                )
+                port = server.add_secure_port(address, credentials)
+            else:
+                port = server.add_insecure_port(address)
+        except (OSError, RuntimeError) as error:
+            fail(f"cannot listen on {address}: {error}", code=1)
+        if not address.startswith("unix:") and port == 0:
+            fail(f"cannot listen on {address}", code=1)
+        if name == "main":
+            reported = address, port
     server.start()
     servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    address, port = reported
     if address.endswith(":0"):
         host = address.rpartition(":")[0]
         print(REPORT.format(address=f"{host}:{port}", port=port), flush=True)
@@ -235,12 +265,29 @@ def serve(told: Mapping[str, str]) -> None:
 {%- else %}
 
 
-def serve(told: Mapping[str, str]) -> None:
-    """Serve HTTP where ``told`` says, until the process is ended: over TLS with the files the
-    templates name (``tls``), and only to requests with the token header, if there is one."""
+def serve(told: Mapping[str, str], servers: Sequence[str] = ("main",)) -> None:
+    """Serve HTTP for each of ``servers`` where ``told`` says, until the process is ended: over
+    TLS with the files the templates name (``tls``), and only to requests with the token header,
+    if there is one."""
+    import threading
+
+    places = [
+        (told.get("host", "127.0.0.1"), int(told.get("port", "0")))
+        if server == "main"
+        else ("127.0.0.1", int(told[f"port_{server}"]))
+        for server in servers
+    ]
+    bound = [listen(told, host, port) for host, port in places]  # all, before serving any
+    for server in bound[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    bound[0].serve_forever()
+
+
+def listen(told: Mapping[str, str], host: str, port: int) -> Any:
+    """Return an HTTP server bound to ``host``:``port``; port ``0``: pick one and print it as
+    ``REPORT`` says."""
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    host, port = told.get("host", "127.0.0.1"), int(told.get("port", "0"))
     folder = told.get(roles(os.environ).get("folder", ""))
     # Its working folder is the launch's {work_dir}: with no folder field, the tests' site.
     served = folder or os.environ.get(SITE_VARIABLE) or os.getcwd()
@@ -270,9 +317,9 @@ def serve(told: Mapping[str, str]) -> None:
     if port == 0:
         port = server.server_address[1]
         print(REPORT.format(address=f"{host}:{port}", port=port), flush=True)
-    server.serve_forever()
+    return server
 {%- endif %}
 
 
 if __name__ == "__main__":
-    serve(told_values(sys.argv[1:], os.environ))
+    serve(told_values(sys.argv[1:], os.environ), served(sys.argv[1:], os.environ)[0])

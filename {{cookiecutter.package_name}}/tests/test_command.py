@@ -36,7 +36,7 @@ from {{ cookiecutter.package_name }}._machinery.ports import (
     release_port,
     reserve_port,
 )
-from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND
+from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND, SERVER_COMMANDS
 
 from .conftest import example_values, literal
 
@@ -227,7 +227,7 @@ def test_a_second_start_is_refused_and_leaves_the_running_product_alone(
         with pytest.raises(LaunchError, match="is already started"):
             launcher.start()
         assert launcher.check(timeout=5)
-        assert len(spawned) == 1
+        assert len(spawned) == 1 + len(SERVER_COMMANDS)  # a process per program
     finally:
         launcher.stop()
 

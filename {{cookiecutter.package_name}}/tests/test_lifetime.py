@@ -33,8 +33,9 @@ from {{ cookiecutter.package_name }}._machinery.process import (
     ProductProcess,
 )
 
-ending, command, config, program = sys.argv[1], *map(json.loads, sys.argv[2:])
+ending, command, servers, config, program = sys.argv[1], *map(json.loads, sys.argv[2:])
 launcher_module.PRODUCT_COMMAND = command  # the stand-in
+launcher_module.SERVER_COMMANDS = servers  # the stand-in for each server of its own
 launcher = launcher_module.Launcher(config=launcher_module.LauncherConfig(**config))
 thread = threading.Thread(target=launcher.start)
 thread.start()
@@ -45,7 +46,8 @@ while b"child " not in open(tree.log_path, "rb").read():
     time.sleep(0.01)
 child = int(open(tree.log_path, "rb").read().split(b"child ")[1].split()[0])
 folder = getattr(launcher, "_socket_folder", None)
-print(json.dumps([launcher._process.pid, tree.pid, child, folder]), flush=True)
+pids = [process.pid for process in launcher._processes()]
+print(json.dumps([*pids, tree.pid, child, folder]), flush=True)
 sys.stdin.readline()  # the test's go, or a signal meanwhile
 if ending == "exception":
     raise RuntimeError("the launching program fails")
@@ -102,7 +104,9 @@ def test_the_product_and_its_processes_end_with_the_process_that_launched_it(
     config: LauncherConfig, tmp_path: Path
 ) -> None:
     command = launcher_module.PRODUCT_COMMAND  # type: ignore[attr-defined]  # the stand-in
-    arguments = [json.dumps(value) for value in (command, dataclasses.asdict(config))]
+    servers = launcher_module.SERVER_COMMANDS  # type: ignore[attr-defined]
+    values = (command, servers, dataclasses.asdict(config))
+    arguments = [json.dumps(value) for value in values]
     tree = json.dumps(python_command(TREE))
     parents = {}
     for ending in ENDINGS:

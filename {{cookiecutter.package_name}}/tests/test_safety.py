@@ -48,7 +48,7 @@ from {{ cookiecutter.package_name }}.config import UDS_SERVICE
 {%- endif %}
 
 from . import stand_in as stand_in_module
-from .conftest import STAND_IN, WATCHDOG, literal, roles
+from .conftest import STAND_IN, WATCHDOG, literal, one_server, roles
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
 {%- if cookiecutter.server_type == "grpc" %}
@@ -74,6 +74,7 @@ def use_stand_in(monkeypatch: pytest.MonkeyPatch, arguments: list[str]) -> list[
     product_command = ["{python}", literal(str(STAND_IN)), *arguments]
     monkeypatch.setattr(launcher_module, "PRODUCT_COMMAND", product_command)
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+    one_server(monkeypatch)
 {%- if cookiecutter.server_type == "http" %}
     monkeypatch.setattr(launcher_module, "SCHEME", "http")  # the stand-in serves plain HTTP
     monkeypatch.setattr(launcher_module, "TOKEN_HEADER", "")
@@ -355,6 +356,7 @@ def test_a_product_that_never_gets_its_port_fails_naming_who_holds_it(
         [literal(sys.executable), "-c", "import time; time.sleep(60)", "{port}"],
     )
     monkeypatch.setattr(launcher_module, "PRODUCT_ENV", {})
+    one_server(monkeypatch)
 {%- if cookiecutter.server_type == "http" %}
     monkeypatch.setattr(launcher_module, "SCHEME", "http")  # as the other server answers
 {%- endif %}

@@ -70,12 +70,12 @@ def start_on_free_port(
 ) -> None:
     """Call ``start(port)``, with a newly reserved free port when ``tells_port`` (else ``None``).
 
-    When ``start`` fails because the product (a process of it: ``exited()``) exited during
-    start-up while another process holds
-    its port or one of ``other_ports()`` (``{port:NAME}``, reserved by ``start``), taken
-    meanwhile, call ``stop()`` and try again with other ports, ``attempts`` times in all; the last
-    error names every port tried. Any other failure (also an exit while the ports are free: the
-    product failed for another reason) calls ``stop()`` and is raised at once.
+    When ``start`` fails because a process of the product exited during start-up (``exited()``)
+    while another process holds its port or one of ``other_ports()`` (``{port:NAME}``, reserved
+    by ``start``), taken meanwhile, call ``stop()`` and try again with other ports, ``attempts``
+    times in all; the last error names every port tried. Any other failure (also an exit while
+    the ports are free: the product failed for another reason) calls ``stop()`` and is raised at
+    once.
     """
     tried: list[int] = []
     while True:
