@@ -73,7 +73,7 @@ def test_the_server_to_attach_to_is_started_as_the_readme_shows(
     exec(compile(start, str(README), "exec"), namespace)
     server = namespace["server"]
     try:
-        assert capsys.readouterr().out.strip() == server.urls["main"]
+        assert capsys.readouterr().out.strip() == str(server.urls)
         assert server.check(timeout=5)
     finally:
         server.stop()
