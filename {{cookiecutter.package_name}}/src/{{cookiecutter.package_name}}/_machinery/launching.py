@@ -118,6 +118,16 @@ class ProcessLauncher(abc.ABC):
         """Return the process that serves ``server``: its own, or the main process."""
         return self._companions.get(server, self._process)
 
+    def _server_ports(self, servers: Sequence[str], host: str) -> dict[str, str]:
+        """Return ``{port:NAME}`` for each of ``servers``: a free port on ``host``, held until
+        ``stop()``."""
+        values = {}
+        for server in servers:
+            port = reserve_port(host)
+            self._other_ports.append(port)
+            values[f"port:{server}"] = str(port)
+        return values
+
     @abc.abstractmethod
     def _prepare(self) -> bool:
         """Raise ``LaunchError`` for what cannot work, before anything starts; return whether
