@@ -893,7 +893,7 @@ def validate_fields_named(
             "product_command",
             "product_command",
             shown_as,
-            f"neither the command nor product_env names {listed}, so the product would never get"
+            f"neither a command nor product_env names {listed}, so the product would never get"
             f" {'that field' if len(unused) == 1 else 'those fields'}; give the product's command"
             f" line with {'it' if len(unused) == 1 else 'them'} (such as"
             f" --option={_braced(unused[0])}), or leave {'it' if len(unused) == 1 else 'them'}"
@@ -1417,7 +1417,13 @@ def _command_problems(
     ):
         return problems
     read = read_fields(parsed["config_fields"] or {}, server_type)
-    return validate_fields_named(fields, arguments, variables, read, answers["product_command"])
+    own: list[Any] = []  # the commands of servers with a program of their own name fields too
+    with contextlib.suppress(AnswerError):  # validate_servers reports it
+        for spec in parse_servers(answers.get("servers", "{}")).values():
+            if isinstance(spec, dict) and isinstance(spec.get("command"), list):
+                own += [text for text in spec["command"] if isinstance(text, str)]
+    texts = [*arguments, *own]
+    return validate_fields_named(fields, texts, variables, read, answers["product_command"])
 
 
 def validate_answers(

@@ -6,7 +6,9 @@ import json
 
 # A plugin for a gRPC product modelled on the ACP server that pyacp launches: found through
 # ACP_BINARY or the newest Ansys installation, told its transport and where to listen, and
-# given a license server through ANSYSLMD_LICENSE_FILE.
+# given a license server through ANSYSLMD_LICENSE_FILE; beside it a file-transfer server, a
+# program of its own (as pyacp's container mode runs it), told its address. It has the direct,
+# container and connect launch modes.
 ACP_FIELDS = {
     "binary_path": {
         "type": "path",
@@ -33,6 +35,12 @@ ACP_FIELDS = {
         "description": "License server, such as 1055@licenses.example.com.",
         "env": "ANSYSLMD_LICENSE_FILE",
     },
+    "file_transfer_binary": {
+        "type": "path",
+        "default": "",
+        "description": "The file-transfer server's executable.",
+        "env": "ACP_FILE_TRANSFER_BINARY",
+    },
 }
 ACP_COMMAND = [
     "{binary_path}",
@@ -43,13 +51,27 @@ ACP_COMMAND = [
     "--port={port}",
     "--certs-dir={certs_dir}",
 ]
+ACP_SERVERS = {
+    "main": "grpc",
+    "file_transfer": {
+        "kind": "grpc",
+        "command": [
+            "{file_transfer_binary}",
+            "--address={address:file_transfer}",
+            "--certs-dir={certs_dir}",
+        ],
+    },
+}
 ACP_LIKE = {
     "product_name": "acp",
     "server_type": "grpc",
+    "include_connect_mode": True,
+    "include_container_mode": True,
     "uds_service": "acp_grpcserver",
     "config_fields": json.dumps(ACP_FIELDS),
     "product_command": json.dumps(ACP_COMMAND),
     "product_env": json.dumps({"ANSYSLMD_LICENSE_FILE": "{license_server}"}),
+    "servers": json.dumps(ACP_SERVERS),
 }
 
 # An HTTP product told its port: Python's HTTP server, given the port on its command line.

@@ -1,6 +1,6 @@
 """A plugin for a gRPC product like the ACP server: told where to listen, found through an
-environment variable or an Ansys installation, given a license server (its own checks, with no
-product installed, run in test_matrix.py)."""
+environment variable or an Ansys installation, given a license server, with a file-transfer
+server beside it (its own checks, with no product installed, run in test_matrix.py)."""
 
 from __future__ import annotations
 
@@ -28,14 +28,25 @@ def acp_like(install: Callable[..., Plugin]) -> Plugin:
     return install(**ACP_LIKE)
 
 
+def executable(plugin: Plugin, product: str, path: Path) -> Path:
+    """Write the test product ``product`` (in ``tests/products``) as the executable ``path``,
+    run with the plugin's Python; return it."""
+    source = (TEMPLATE / "tests" / "products" / product).read_text(encoding="utf-8")
+    path.write_text(f"#!{plugin.python}\n{source}", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
 @pytest.fixture
 def acp_server(acp_like: Plugin, tmp_path: Path) -> Path:
     """The stand-in ACP server as an executable that runs with the plugin's Python."""
-    source = (TEMPLATE / "tests" / "products" / "acp_like_server.py").read_text(encoding="utf-8")
-    executable = tmp_path / "acp_grpcserver"
-    executable.write_text(f"#!{acp_like.python}\n{source}", encoding="utf-8")
-    executable.chmod(executable.stat().st_mode | stat.S_IXUSR)
-    return executable
+    return executable(acp_like, "acp_like_server.py", tmp_path / "acp_grpcserver")
+
+
+@pytest.fixture
+def file_transfer_server(acp_like: Plugin, tmp_path: Path) -> Path:
+    """The stand-in file-transfer server as an executable."""
+    return executable(acp_like, "file_transfer_like_server.py", tmp_path / "file_transfer_server")
 
 
 ACP_LIFECYCLE = r"""
@@ -44,36 +55,51 @@ from ansys.tools.local_product_launcher import launch_product
 from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
 from acp_plugin import LauncherConfig
 
-SOCKET, TCP = r"unix:.+/acp_grpcserver-[0-9a-f]+\.sock", r"127\.0\.0\.1:\d+"
+SOCKET = r"unix:.+/acp_grpcserver-{}[0-9a-f]+\.sock"
+TCP = r"127\.0\.0\.1:\d+"
 for transport in sys.argv[1:]:
     instance = launch_product("acp", config=LauncherConfig(transport=transport))
-    pid = instance._launcher._process.pid
-    address = instance.urls["main"]
-    serving = check_grpc_health(instance.channels["main"], timeout=10)
+    pids = [process.pid for process in instance._launcher._processes()]
+    urls = instance.urls
+    serving = [check_grpc_health(instance.channels[name], timeout=10) for name in sorted(urls)]
     instance.stop()
-    try:
-        os.kill(pid, 0)
-        left = "process left"
-    except ProcessLookupError:
-        left = "nothing left"
-    socket_left = address.startswith("unix:") and os.path.exists(os.path.dirname(address[5:]))
-    shape = SOCKET if transport == "uds" else TCP
+    left = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            left.append(pid)
+        except ProcessLookupError:
+            pass
+    shapes = {
+        name: SOCKET.format("" if name == "main" else name + "-") if transport == "uds" else TCP
+        for name in urls
+    }
+    fit = all(re.fullmatch(shapes[name], address) for name, address in urls.items())
+    socket_left = any(
+        address.startswith("unix:") and os.path.exists(os.path.dirname(address[5:]))
+        for address in urls.values()
+    )
     folder = "socket folder left" if socket_left else "no socket folder"
-    print(transport, serving, bool(re.fullmatch(shape, address)), left, folder)
+    print(transport, sorted(urls), serving, fit, len(pids), left or "nothing left", folder)
 """
 
 
 @posix_only
 def test_the_acp_plugin_launches_the_product_unedited_over_uds_and_insecure_tcp(
-    acp_like: Plugin, acp_server: Path
+    acp_like: Plugin, acp_server: Path, file_transfer_server: Path
 ) -> None:
-    environment = {"ACP_BINARY": str(acp_server), "ANSYSLMD_LICENSE_FILE": "1055@licenses"}
+    environment = {
+        "ACP_BINARY": str(acp_server),
+        "ACP_FILE_TRANSFER_BINARY": str(file_transfer_server),
+        "ANSYSLMD_LICENSE_FILE": "1055@licenses",
+    }
     output = acp_like.run(
         "-W", "ignore", "-c", ACP_LIFECYCLE, "uds", "insecure", environment=environment
     )
+    servers = "['file_transfer', 'main'] [True, True] True 2"
     assert output.splitlines() == [
-        "uds True True nothing left no socket folder",
-        "insecure True True nothing left no socket folder",
+        f"uds {servers} nothing left no socket folder",
+        f"insecure {servers} nothing left no socket folder",
     ]
 
 
@@ -91,12 +117,16 @@ with launch_product("acp", config=LauncherConfig(transport="uds")) as instance:
 
 @posix_only
 def test_the_acp_plugin_finds_the_product_in_the_newest_ansys_installation(
-    acp_like: Plugin, acp_server: Path, tmp_path: Path
+    acp_like: Plugin, acp_server: Path, file_transfer_server: Path, tmp_path: Path
 ) -> None:
     installation = tmp_path / "v271"
     (installation / "ACP").mkdir(parents=True)
     shutil.copy2(acp_server, installation / "ACP" / "acp_grpcserver")
-    environment = {"AWP_ROOT271": str(installation), "ANSYSLMD_LICENSE_FILE": "1055@licenses"}
+    environment = {
+        "AWP_ROOT271": str(installation),
+        "ACP_FILE_TRANSFER_BINARY": str(file_transfer_server),
+        "ANSYSLMD_LICENSE_FILE": "1055@licenses",
+    }
     output = acp_like.run("-W", "ignore", "-c", ACP_FROM_INSTALLATION, environment=environment)
     command, checked = output.splitlines()
     assert json.loads(command) == [
@@ -144,9 +174,9 @@ def test_the_readme_worked_example_bakes_exactly_this_plugin() -> None:
     assert example is not None
     words = shlex.split(example.group(1).replace("\\\n", " "))
     answers = dict(word.split("=", 1) for word in words if "=" in word and not word.startswith("-"))
-    json_answers = ("config_fields", "product_command", "product_env")
+    json_answers = ("config_fields", "product_command", "product_env", "servers")
     assert {
-        name: json.loads(value) if name in json_answers else value
+        name: json.loads(value) if name in json_answers or value in ("true", "false") else value
         for name, value in answers.items()
     } == {
         name: json.loads(value) if name in json_answers else value
@@ -156,12 +186,16 @@ def test_the_readme_worked_example_bakes_exactly_this_plugin() -> None:
 
 @posix_only
 def test_the_lifecycle_tests_run_against_the_real_product_on_request(
-    acp_like: Plugin, acp_server: Path
+    acp_like: Plugin, acp_server: Path, file_transfer_server: Path
 ) -> None:
     output = acp_like.run(
         *("pytest", "-p", "no:cacheprovider", "-q", "-m", "lifecycle", "--real-product"),
         "--product-option=license_server=1055@licenses",
-        environment={"ACP_BINARY": str(acp_server)},
+        "tests/test_launcher.py",
+        environment={
+            "ACP_BINARY": str(acp_server),
+            "ACP_FILE_TRANSFER_BINARY": str(file_transfer_server),
+        },
     )
     # uds, insecure and mtls against the ACP-like server; wnua is for Windows only.
     assert re.search(r"\b3 passed, 1 skipped\b", output), output

@@ -5,7 +5,9 @@
 [--certs-dir=C]`` on TCP; it refuses TCP options over a Unix domain socket and the other way
 round, as a strict product would. It serves the standard gRPC health service until SIGTERM, and
 exits with code 3 if ``ANSYSLMD_LICENSE_FILE`` is not set. The template's tests install it as an
-executable script and bake a plugin for it that finds it through an environment variable.
+executable script and bake a plugin for it that finds it through an environment variable, and
+put it in a container image with ``file_transfer_like_server.py``: it needs grpcio only (the
+health service's answer is written out by hand), as Debian's ``python3-grpcio`` has it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from concurrent import futures
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
+
+SERVING = b"\x08\x01"
+"""``HealthCheckResponse(status=SERVING)`` in the protocol buffers encoding."""
 
 
 def main() -> None:
@@ -40,8 +44,10 @@ def main() -> None:
     if not os.environ.get("ANSYSLMD_LICENSE_FILE"):
         sys.exit(3)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    check = grpc.unary_unary_rpc_method_handler(lambda request, context: SERVING)
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": check}),)
+    )
     if arguments.transport_mode == "uds":
         name = "acp_grpcserver" + (f"-{arguments.uds_id}" if arguments.uds_id else "")
         server.add_insecure_port(f"unix:{Path(arguments.uds_dir) / name}.sock")
@@ -56,7 +62,6 @@ def main() -> None:
     else:
         server.add_insecure_port(f"{arguments.host}:{arguments.port}")
     server.start()
-    servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     while not done.wait(timeout=0.2):
