@@ -38,7 +38,7 @@ ACP_FIELDS = {
     "file_transfer_binary": {
         "type": "path",
         "default": "",
-        "description": "The file-transfer server's executable.",
+        "description": "The executable of the file-transfer server.",
         "env": "ACP_FILE_TRANSFER_BINARY",
     },
 }

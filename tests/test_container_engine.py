@@ -10,6 +10,7 @@ skipped, and with ``CI=true`` they fail instead.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from answers import ACP_LIKE
 from conftest import TEMPLATE, Plugin
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the test engine runs on Linux")
@@ -275,3 +277,128 @@ def test_an_engine_that_does_not_answer_fails_the_start_with_its_message(
     )
     assert "exited with code 125 during start-up" in output
     assert "Is the docker daemon running?" in output
+
+
+ACP_IMAGES = {
+    "main": ("acp-main", "acp_like_server.py"),
+    "file_transfer": ("acp-file-transfer", "file_transfer_like_server.py"),
+}
+"""The images of the ACP-like product's two servers, made from the test image: a name and the
+test product that is the image's entrypoint."""
+
+
+@pytest.fixture(scope="module")
+def acp_images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Return the image of each server of the ACP-like product, built from the test image on
+    this machine (no registry): named after their content, so built once and kept."""
+    images = {}
+    for server, (name, program) in ACP_IMAGES.items():
+        source = (TEMPLATE / "tests" / "products" / program).read_bytes()
+        image = f"launcher-template-test:{name}-{hashlib.sha256(source).hexdigest()[:12]}"
+        missing = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
+        if missing.returncode != 0:
+            context = tmp_path_factory.mktemp(name)
+            (context / program).write_bytes(source)
+            (context / "Dockerfile").write_text(
+                f"FROM {IMAGE}\nCOPY {program} /opt/product/\n"
+                f'ENTRYPOINT ["python3", "/opt/product/{program}"]\n',
+                encoding="utf-8",
+            )
+            docker("build", "--network=none", "--quiet", f"--tag={image}", str(context))
+        images[server] = image
+    return images
+
+
+ACP_LAUNCH = """
+import json, pathlib, shutil, subprocess, sys, tempfile
+from ansys.tools.local_product_launcher import launch_product
+from ansys.tools.local_product_launcher.helpers.grpc import check_grpc_health
+from acp_plugin.container import ContainerConfig
+from tests.conftest import write_certificates
+
+certs_dir = tempfile.mkdtemp()  # mTLS certificates for 127.0.0.1, made by the plugin's tests
+write_certificates(pathlib.Path(certs_dir))
+for transport in sys.argv[2:]:
+    values = {**json.loads(sys.argv[1]), "transport": transport, "certs_dir": certs_dir}
+    with launch_product("acp", launch_mode="container", config=ContainerConfig(**values)) as instance:
+        images = subprocess.run(
+            ["docker", "ps", "--filter=label=ansys.tools.launcher.plugin=acp_plugin",
+             "--format={{.Image}}"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()
+        serving = [check_grpc_health(instance.channels[name], timeout=10) for name in ("main", "file_transfer")]
+        print(transport, serving, sorted(images), instance.check(timeout=5))
+shutil.rmtree(certs_dir)
+print("stopped")
+"""
+
+
+@pytest.mark.xdist_group("test_real_grpc_product")  # shares the install of the ACP-like bake
+def test_the_acp_like_product_runs_as_two_containers_both_serving_and_stop_leaves_none(
+    install: Callable[..., Plugin], acp_images: dict[str, str]
+) -> None:
+    acp_like = install(**ACP_LIKE)
+    before = volumes()
+    config = {
+        "image": acp_images["main"],
+        "image_file_transfer": acp_images["file_transfer"],
+        "pull": "never",
+        "network": "host",
+        "license_server": "1055@licenses",
+    }
+    transports = ["uds", "insecure", "mtls"]
+    output = acp_like.run("-W", "ignore", "-c", ACP_LAUNCH, json.dumps(config), *transports)
+    both = sorted(acp_images.values())
+    assert output.splitlines() == [
+        *(f"{transport} [True, True] {both} True" for transport in transports),
+        "stopped",
+    ]
+    assert containers_of("acp_plugin") == []
+    assert volumes() == before
+
+
+ACP_KEEP_RUNNING = """
+import json, sys, time
+from ansys.tools.local_product_launcher import launch_product
+from acp_plugin.container import ContainerConfig
+
+config = ContainerConfig(**json.loads(sys.argv[1]))
+instance = launch_product("acp", launch_mode="container", config=config)
+print("started", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.xdist_group("test_real_grpc_product")
+def test_both_containers_are_removed_within_5_s_of_the_launching_process_being_killed(
+    install: Callable[..., Plugin], acp_images: dict[str, str], tmp_path: Path
+) -> None:
+    acp_like = install(**ACP_LIKE)
+    config = {
+        "image": acp_images["main"],
+        "image_file_transfer": acp_images["file_transfer"],
+        "pull": "never",
+        "network": "host",
+        "license_server": "1055@licenses",
+        "transport": "insecure",
+    }
+    env = {**os.environ, "ANSYS_LAUNCHER_CONFIG_PATH": str(acp_like.config_path)}
+    script = [str(acp_like.python), "-W", "ignore", "-c", ACP_KEEP_RUNNING, json.dumps(config)]
+    launcher = subprocess.Popen(script, stdout=subprocess.PIPE, env=env, cwd=tmp_path)
+    try:
+        assert launcher.stdout is not None
+        assert launcher.stdout.readline() == b"started\n"
+        assert len(containers_of("acp_plugin")) == 2
+        launcher.send_signal(signal.SIGKILL)
+        launcher.wait()
+        killed = time.monotonic()
+        while containers_of("acp_plugin") and time.monotonic() - killed < 5:
+            time.sleep(0.1)
+        assert containers_of("acp_plugin") == []
+    finally:
+        launcher.kill()
+        launcher.wait()
+        if launcher.stdout is not None:
+            launcher.stdout.close()
+        for name in containers_of("acp_plugin"):
+            docker("rm", "--force", "--volumes", name)
