@@ -104,6 +104,16 @@ CUSTOM = {
             *("-m", "http.server", "--bind", "{host}", "--directory", "{directory}", "0"),
         ]
     ),
+    # A second server that is a program of its own, told its port.
+    "servers": json.dumps(
+        {
+            "main": "http",
+            "status": {
+                "kind": "http",
+                "command": ["{python}", "-m", "http.server", "--bind", "{host}", "{port:status}"],
+            },
+        }
+    ),
 }
 
 # The roles on fields with other names, and the names the roles had before on ordinary fields:
@@ -134,10 +144,13 @@ RENAMED_GRPC = {
             "-m",
             "renamed_grpc_plugin.demo_server",
             "--address={address}",
+            "--address={address:peer}",
             "--certs-dir={certificates}",
         ]
     ),
     "product_env": json.dumps({"RENAMED_TRANSPORT": "{transport}"}),
+    # A second server that the same command serves (the demo server takes more addresses).
+    "servers": json.dumps({"main": "grpc", "peer": "grpc"}),
 }
 RENAMED_HTTP = {
     "product_name": "renamed_http",
@@ -156,9 +169,12 @@ RENAMED_HTTP = {
     "product_command": json.dumps(
         [
             *("{python}", "-m", "tls_http_server", "--bind={host}"),
-            *("--directory={site_root}", "--api-key={token}", "{port}"),
+            *("--directory={site_root}", "--api-key={token}", "--admin-port={port:admin}"),
+            "{port}",
         ]
     ),
+    # A second server that the same command serves, told its port.
+    "servers": json.dumps({"main": "http", "admin": "http"}),
     "product_env": json.dumps({"RENAMED_DIRECTORY": "{directory}"}),
     "http_scheme": "https",
     "token_header": "Authorization: Bearer {token}",

@@ -36,7 +36,10 @@ from {{ cookiecutter.package_name }}._machinery.ports import (
     release_port,
     reserve_port,
 )
-from {{ cookiecutter.package_name }}.config import PRODUCT_COMMAND, SERVER_COMMANDS
+from {{ cookiecutter.package_name }}.config import (
+    PRODUCT_COMMAND,
+    SERVER_COMMANDS,
+)
 
 from .conftest import example_values, literal
 

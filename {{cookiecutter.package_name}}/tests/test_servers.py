@@ -14,12 +14,17 @@ from {{ cookiecutter.__launcher_module }} import launch_product
 from {{ cookiecutter.__launcher_module }}.interface import ServerType
 
 import {{ cookiecutter.package_name }}.launcher as launcher_module
+from {{ cookiecutter.package_name }} import (
+    Launcher,
+    LauncherConfig,
 {%- if servers() | length > 1 %}
-from {{ cookiecutter.package_name }} import Launcher, LauncherConfig, LaunchError
-{%- else %}
-from {{ cookiecutter.package_name }} import Launcher, LauncherConfig
+    LaunchError,
 {%- endif %}
-from {{ cookiecutter.package_name }}.config import SERVER_COMMANDS, SERVERS
+)
+from {{ cookiecutter.package_name }}.config import (
+    SERVER_COMMANDS,
+    SERVERS,
+)
 
 from .conftest import MODE, PRODUCT, example_values
 {%- if cookiecutter.server_type == "grpc" %}
