@@ -230,6 +230,28 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         "license": st.sampled_from(COOKIECUTTER_JSON["license"]),
         "launcher_library": st.sampled_from(COOKIECUTTER_JSON["launcher_library"]),
         "http_scheme": mostly(st.sampled_from(["http", "https"]), texts),
+        # A second server: of its own (accepted), or served by a command that does not tell it
+        # where to listen (refused); and answers that are no servers at all.
+        "servers": mostly(
+            st.sampled_from(
+                [
+                    {"main": server_type},
+                    {
+                        "main": server_type,
+                        "file_transfer": {
+                            "kind": server_type,
+                            "command": ["{python}", "-m", "ft", "--port={port:file_transfer}"],
+                        },
+                    },
+                    {"main": server_type, "peer": server_type},
+                ]
+            ),
+            st.one_of(
+                texts,
+                st.dictionaries(texts, st.one_of(texts, st.integers()), max_size=2),
+                st.sampled_from([[], {"main": 1}, {"main": server_type, "x": {"kind": "ftp"}}]),
+            ),
+        ),
         # Mostly empty: a header is refused unless the command gives the product {token}.
         "token_header": mostly(
             st.just(""),
