@@ -185,40 +185,40 @@ time.sleep(120)
 """
 
 
-def test_the_container_is_removed_within_5_s_of_the_launching_process_being_killed(
-    http_plugin: Plugin, tmp_path: Path
+def killed_launcher_leaves_no_container(
+    plugin: Plugin, script: str, config: dict[str, object], containers: int, folder: Path
 ) -> None:
-    env = {**os.environ, "ANSYS_LAUNCHER_CONFIG_PATH": str(http_plugin.config_path)}
-    launcher = subprocess.Popen(
-        [
-            str(http_plugin.python),
-            "-W",
-            "ignore",
-            "-c",
-            KEEP_RUNNING,
-            json.dumps(http_config(tmp_path)),
-        ],
-        stdout=subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    )
+    """Run ``script`` (which launches ``plugin`` in the container mode with ``config``, prints
+    ``started`` and sleeps) and check that it runs ``containers`` containers, all removed within
+    5 s of the launching process being killed with SIGKILL."""
+    package = plugin.root.name
+    env = {**os.environ, "ANSYS_LAUNCHER_CONFIG_PATH": str(plugin.config_path)}
+    command = [str(plugin.python), "-W", "ignore", "-c", script, json.dumps(config)]
+    launcher = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=folder)
     try:
         assert launcher.stdout is not None
         assert launcher.stdout.readline() == b"started\n"
-        assert len(containers_of("container_http_plugin")) == 1
+        assert len(containers_of(package)) == containers
         launcher.send_signal(signal.SIGKILL)
         launcher.wait()
         killed = time.monotonic()
-        while containers_of("container_http_plugin") and time.monotonic() - killed < 5:
+        while containers_of(package) and time.monotonic() - killed < 5:
             time.sleep(0.1)
-        assert containers_of("container_http_plugin") == []
+        assert containers_of(package) == []
     finally:
         launcher.kill()
         launcher.wait()
         if launcher.stdout is not None:
             launcher.stdout.close()
-        for name in containers_of("container_http_plugin"):
+        for name in containers_of(package):
             docker("rm", "--force", "--volumes", name)
+
+
+def test_the_container_is_removed_within_5_s_of_the_launching_process_being_killed(
+    http_plugin: Plugin, tmp_path: Path
+) -> None:
+    config = http_config(tmp_path)
+    killed_launcher_leaves_no_container(http_plugin, KEEP_RUNNING, config, 1, tmp_path)
 
 
 def test_containers_left_by_a_crashed_run_are_removed_at_the_next_start(
@@ -382,23 +382,4 @@ def test_both_containers_are_removed_within_5_s_of_the_launching_process_being_k
         "license_server": "1055@licenses",
         "transport": "insecure",
     }
-    env = {**os.environ, "ANSYS_LAUNCHER_CONFIG_PATH": str(acp_like.config_path)}
-    script = [str(acp_like.python), "-W", "ignore", "-c", ACP_KEEP_RUNNING, json.dumps(config)]
-    launcher = subprocess.Popen(script, stdout=subprocess.PIPE, env=env, cwd=tmp_path)
-    try:
-        assert launcher.stdout is not None
-        assert launcher.stdout.readline() == b"started\n"
-        assert len(containers_of("acp_plugin")) == 2
-        launcher.send_signal(signal.SIGKILL)
-        launcher.wait()
-        killed = time.monotonic()
-        while containers_of("acp_plugin") and time.monotonic() - killed < 5:
-            time.sleep(0.1)
-        assert containers_of("acp_plugin") == []
-    finally:
-        launcher.kill()
-        launcher.wait()
-        if launcher.stdout is not None:
-            launcher.stdout.close()
-        for name in containers_of("acp_plugin"):
-            docker("rm", "--force", "--volumes", name)
+    killed_launcher_leaves_no_container(acp_like, ACP_KEEP_RUNNING, config, 2, tmp_path)
