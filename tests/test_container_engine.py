@@ -309,6 +309,18 @@ def acp_images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return images
 
 
+def acp_config(images: dict[str, str]) -> dict[str, object]:
+    """Return the container mode's config of the ACP-like plugin: an image per server, built
+    here, under the host network, with a license server."""
+    return {
+        "image": images["main"],
+        "image_file_transfer": images["file_transfer"],
+        "pull": "never",
+        "network": "host",
+        "license_server": "1055@licenses",
+    }
+
+
 ACP_LAUNCH = """
 import json, pathlib, shutil, subprocess, sys, tempfile
 from ansys.tools.local_product_launcher import launch_product
@@ -339,13 +351,7 @@ def test_the_acp_like_product_runs_as_two_containers_both_serving_and_stop_leave
 ) -> None:
     acp_like = install(**ACP_LIKE)
     before = volumes()
-    config = {
-        "image": acp_images["main"],
-        "image_file_transfer": acp_images["file_transfer"],
-        "pull": "never",
-        "network": "host",
-        "license_server": "1055@licenses",
-    }
+    config = acp_config(acp_images)
     transports = ["uds", "insecure", "mtls"]
     output = acp_like.run("-W", "ignore", "-c", ACP_LAUNCH, json.dumps(config), *transports)
     both = sorted(acp_images.values())
@@ -374,12 +380,5 @@ def test_both_containers_are_removed_within_5_s_of_the_launching_process_being_k
     install: Callable[..., Plugin], acp_images: dict[str, str], tmp_path: Path
 ) -> None:
     acp_like = install(**ACP_LIKE)
-    config = {
-        "image": acp_images["main"],
-        "image_file_transfer": acp_images["file_transfer"],
-        "pull": "never",
-        "network": "host",
-        "license_server": "1055@licenses",
-        "transport": "insecure",
-    }
+    config = {**acp_config(acp_images), "transport": "insecure"}
     killed_launcher_leaves_no_container(acp_like, ACP_KEEP_RUNNING, config, 2, tmp_path)
