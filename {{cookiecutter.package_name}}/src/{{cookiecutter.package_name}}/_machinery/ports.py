@@ -73,12 +73,14 @@ def start_on_free_port(
     When ``start`` fails because a process of the product exited during start-up (``exited()``)
     while another process holds its port or one of ``other_ports()`` (``{port:NAME}``, reserved
     by ``start``), taken meanwhile, call ``stop()`` and try again with other ports, ``attempts``
-    times in all; the last error names every port tried. Any other failure (also an exit while
-    the ports are free: the product failed for another reason) calls ``stop()`` and is raised at
-    once.
+    starts in all; the last error names every port that was taken. Any other failure (also an
+    exit while the ports are free: the product failed for another reason) calls ``stop()`` and
+    is raised at once.
     """
     tried: list[int] = []
+    starts = 0
     while True:
+        starts += 1
         port = reserve_port(host) if tells_port else None
         try:
             start(port)
@@ -88,14 +90,15 @@ def start_on_free_port(
             stop()
             if not told or not ended or not isinstance(error, LaunchError):
                 raise
-            if all(port_is_free(host, each) for each in told):  # it failed for another reason
+            taken = [each for each in told if not port_is_free(host, each)]
+            if not taken:  # it failed for another reason
                 raise
-            tried.extend(told)
-            if len(tried) >= attempts:
+            tried.extend(taken)
+            if starts >= attempts:
                 ports = ", ".join(map(str, tried))
                 raise LaunchError(
-                    f"{error}\nEach port tried was taken by another process before the product"
-                    f" bound it: {ports}."
+                    f"{error}\nIn each of {starts} starts, another process took a port before the"
+                    f" product bound it: {ports}."
                 ) from error
         else:
             return
