@@ -1220,14 +1220,17 @@ def validate_servers(
                     )
                 )
                 continue
+            switches = switch_fields(parsed.get("config_fields"))
             problems.extend(
                 problem
                 for argument in arguments
                 if (
-                    problem := _placeholder_problem("servers", f"{where}[{key!r}]", argument, names)
+                    problem := _placeholder_problem(
+                        "servers", f"{where}[{key!r}]", argument, names, switches
+                    )
                 )
             )
-        if "container_command" in spec and "command" not in spec:
+        if spec.get("container_command") is not None and spec.get("command") is None:
             problems.append(
                 _problem(
                     "servers",
@@ -1283,6 +1286,31 @@ def validate_servers(
                     )
                 )
     fields = parsed.get("config_fields") or {}
+    transport = next(
+        (
+            spec
+            for spec in fields.values()
+            if isinstance(spec, dict) and spec.get("role") == "transport"
+        ),
+        None,
+    )
+    default_uds = (
+        server_type == "grpc" and transport is not None and transport.get("default") in ("", "uds")
+    )
+    for name in others:
+        spec = servers[name] if isinstance(servers[name], dict) else {}
+        direct, _ = _server_texts(name, spec, parsed, container)
+        if default_uds and name not in _names(direct, "address"):
+            problems.append(
+                _problem(
+                    "servers",
+                    f"servers[{name!r}]",
+                    servers[name],
+                    f"over the default transport, uds (the default of the transport field), server"
+                    f" {name} is reached through a socket: tell it where with {{address:{name}}},"
+                    " or give the transport field the default insecure",
+                )
+            )
     for name in others:
         image = f"image_{name}"
         own = isinstance(servers[name], dict) and servers[name].get("command")
@@ -1356,7 +1384,7 @@ def validate_direct_only(answers: Mapping[str, Any], parsed: Mapping[str, Any]) 
             texts += parse_container_command(answers.get("container_command")) or []
     with contextlib.suppress(AnswerError):  # validate_servers reports it
         for spec in parse_servers(answers.get("servers", "{}")).values():
-            if isinstance(spec, dict) and modes:
+            if isinstance(spec, dict) and modes and "slurm" not in modes:
                 texts += [*(spec.get("command") or []), *(spec.get("container_command") or [])]
     named: set[str] = set()
     for text in texts:

@@ -163,6 +163,8 @@ RENAMED_HTTP = {
                 "role": "folder",
             },
             "directory": {"type": "path", "default": "", "description": "An ordinary field."},
+            # Named like the admin server's port, which the stand-in must not confuse with it.
+            "port_admin": {"type": "int", "default": 9, "description": "An ordinary field."},
         }
     ),
     # A product that serves HTTPS (with its own certificate) and takes a token in a header.
@@ -175,7 +177,9 @@ RENAMED_HTTP = {
     ),
     # A second server that the same command serves, told its port.
     "servers": json.dumps({"main": "http", "admin": "http"}),
-    "product_env": json.dumps({"RENAMED_DIRECTORY": "{directory}"}),
+    "product_env": json.dumps(
+        {"RENAMED_DIRECTORY": "{directory}", "RENAMED_PORT_ADMIN": "{port_admin}"}
+    ),
     "http_scheme": "https",
     "token_header": "Authorization: Bearer {token}",
     "include_connect_mode": True,  # which verifies the certificate against its ca_file

@@ -77,6 +77,21 @@ def test_a_container_command_of_null_an_empty_list_or_placeholders_passes(comman
     assert problems == []
 
 
+def test_a_server_of_its_own_takes_the_placeholders_and_switches_of_product_command() -> None:
+    fields = {
+        "directory": {"type": "path", "default": "", "description": "d", "role": "folder"},
+        "quiet": {"type": "bool", "default": False, "description": "q"},
+    }
+    command = ["{python}", "-m", "status", "--port={port:status}", "{quiet:--quiet|--loud}"]
+    answers = answers_for(
+        config_fields=json.dumps(fields),
+        product_command='["{python}", "-m", "http.server", "--directory={directory}", "0"]',
+        servers=json.dumps({"main": "http", "status": {"kind": "http", "command": command}}),
+    )
+    problems, _ = rules.validate_answers(answers)
+    assert problems == []
+
+
 def test_a_grpc_bake_has_a_grpc_product_name_by_default() -> None:
     answers = answers_for(server_type="grpc")
     assert answers["product_name"] == "example_grpc"
@@ -378,6 +393,19 @@ BAD_ANSWERS = [
     (
         {"container_command": '["serve", ""]'},
         ["container_command=", "a list of non-empty strings"],
+    ),
+    (
+        {
+            "server_type": "grpc",
+            "servers": '{"main": "grpc", "ft": {"kind": "grpc", "command": ["ft", "--port={port:ft}"]}}',
+        },
+        ["servers['ft']=", "over the default transport, uds", "tell it where with {address:ft}"],
+    ),
+    (
+        {
+            "servers": '{"main": "http", "x": {"kind": "http", "command": null, "container_command": []}}'
+        },
+        ["servers['x']=", "a container_command of its own needs its command too"],
     ),
     (
         {"servers": '["main"]'},

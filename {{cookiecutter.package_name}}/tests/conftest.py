@@ -313,7 +313,10 @@ def per_launch_of(arguments: Any) -> dict[str, str]:
     values = stand_in_module.match_arguments(command[1:], [str(word) for word in arguments[1:]])
     assert values is not None, arguments
     names = {"work_dir": "work_dir", "token": "token"}
-    names.update({name: f"port:{name[5:]}" for name in values if name.startswith("port_")})
+    prefix = stand_in_module.named("port", "")
+    names.update(
+        {name: f"port:{name.removeprefix(prefix)}" for name in values if name.startswith(prefix)}
+    )
     return {names[name]: value for name, value in values.items() if name in names}
 
 

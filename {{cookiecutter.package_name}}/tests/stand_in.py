@@ -73,13 +73,20 @@ def pattern(template: str) -> re.Pattern[str]:
             continue
         if spec and name not in ("port", "address"):  # a switch: its text for true or false
             texts = "|".join(re.escape(text) for text in spec.split("|") if text)
-            regex += f"(?P<switch_{number}>{texts})"
+            regex += f"(?P<_switch_{number}>{texts})"
             continue
-        key = f"{name}_{spec}" if spec else name  # {port:NAME}, {address:NAME}: another server
+        key = named(name, spec) if spec else name  # {port:NAME}, {address:NAME}: another server
         value = "[0-9]+" if name == "port" else ".+?"
         regex += f"(?P={key})" if key in seen else f"(?P<{key}>{value})"
         seen.add(key)
     return re.compile(regex, re.DOTALL)
+
+
+def named(placeholder: str, name: str) -> str:
+    """Return the key of ``{placeholder:NAME}`` (``port`` or ``address`` of another server) in
+    the values the stand-in finds: ``_port_NAME``, which no config field's name can be (they
+    start with a letter)."""
+    return f"_{placeholder}_{name}"
 
 
 def _merged(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | None:
@@ -87,7 +94,7 @@ def _merged(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | N
     if any(
         first[name] != value
         for name, value in second.items()
-        if name in first and not name.startswith("switch_")  # each switch reads its own text
+        if name in first and not name.startswith("_switch_")  # each switch reads its own text
     ):
         return None
     return {**first, **second}
@@ -200,9 +207,9 @@ def told_values(arguments: Sequence[str], environment: Mapping[str, str]) -> dic
 def listen_address(told: Mapping[str, str], server: str = "main") -> str:
     """Return where ``server`` listens: ``unix:PATH`` or ``HOST:PORT`` (port ``0``: pick one)."""
     if server != "main":
-        if f"address_{server}" in told:
-            return told[f"address_{server}"]
-        return f"127.0.0.1:{told[f'port_{server}']}"
+        if named("address", server) in told:
+            return told[named("address", server)]
+        return f"127.0.0.1:{told[named('port', server)]}"
     if "address" in told:
         return told["address"]
     if "uds_dir" in told:
@@ -274,7 +281,7 @@ def serve(told: Mapping[str, str], servers: Sequence[str] = ("main",)) -> None:
     places = [
         (told.get("host", "127.0.0.1"), int(told.get("port", "0")))
         if server == "main"
-        else ("127.0.0.1", int(told[f"port_{server}"]))
+        else ("127.0.0.1", int(told[named("port", server)]))
         for server in servers
     ]
     bound = [listen(told, host, port) for host, port in places]  # all, before serving any
