@@ -1324,14 +1324,20 @@ def validate_servers(
                     f" {name}) itself; rename the product's",
                 )
             )
-    if len(servers) > 1 and answers.get("include_slurm_mode") is True:
+    served = [
+        name
+        for name in others
+        if not (isinstance(servers[name], dict) and servers[name].get("command"))
+    ]
+    if served and answers.get("include_slurm_mode") is True:
         problems.append(
             _problem(
                 "servers",
                 "servers",
-                ", ".join(others),
-                "include_slurm_mode=true runs one server, main, as a batch job; leave the other"
-                " servers out, or the slurm mode",
+                ", ".join(served),
+                "include_slurm_mode=true runs each server as a batch job of its own, which picks"
+                " its port on its node and reports it: give each other server a command of its"
+                " own, or leave the slurm mode out",
             )
         )
     return problems
@@ -1399,6 +1405,8 @@ def validate_direct_only(answers: Mapping[str, Any], parsed: Mapping[str, Any]) 
                 named.add(_braced(name))
             elif name == "port" and spec and not (spec in servers and modes == ["container"]):
                 named.add(_braced(f"port:{spec}"))
+            elif name == "address" and spec and "slurm" in modes:
+                named.add(_braced(f"address:{spec}"))
     if not modes or not named:
         return []
     listed_modes = " and ".join(f"include_{name}_mode=true" for name in modes)

@@ -446,9 +446,11 @@ BAD_ANSWERS = [
     (
         {
             "include_slurm_mode": True,
-            "servers": '{"main": "http", "files": {"kind": "http", "command": ["f", "--p={port:files}"]}}',
+            "product_command": '["{python}", "-m", "http.server", "--directory={directory}",'
+            ' "--files-port={port:files}", "0"]',
+            "servers": '{"main": "http", "files": "http"}',
         },
-        ["servers='files'", "include_slurm_mode=true runs one server, main"],
+        ["servers='files'", "runs each server as a batch job of its own"],
     ),
     (
         {

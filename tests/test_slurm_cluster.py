@@ -2,8 +2,9 @@
 cluster of ``.ci/engines/slurm.sh``, which ``.ci/run`` starts (its own tests, with stand-ins
 for the Slurm commands, run in test_matrix.py).
 
-Through the real ``launch_product``, with the demo server as the product (the job runs on this
-machine, so the bake's venv is where the node looks for it): the channel reports SERVING,
+Through the real ``launch_product``, with the demo server as the product and as a second server
+of its own, each a job (the jobs run on this machine, so the bake's venv is where the node looks
+for it): the channels report SERVING,
 ``stop()`` leaves no job, a SIGKILL of the launching process cancels the job within 5 s, and a
 job that cannot start is named within the start-up timeout. Every job a test submits is
 cancelled by the launcher it started, or by the test itself if that failed; no other job is
@@ -12,6 +13,7 @@ touched. On Linux with ``CI=true`` a missing cluster fails these tests instead o
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,7 +26,27 @@ from pathlib import Path
 import pytest
 from conftest import Plugin
 
-SLURM = {"server_type": "grpc", "product_name": "example_grpc", "include_slurm_mode": True}
+SLURM = {
+    "server_type": "grpc",
+    "product_name": "example_grpc",
+    "include_slurm_mode": True,
+    # A second server, a program of its own: a job of its own, which reports where it listens.
+    "servers": json.dumps(
+        {
+            "main": "grpc",
+            "peer": {
+                "kind": "grpc",
+                "command": [
+                    "{python}",
+                    "-m",
+                    "example_grpc_plugin.demo_server",
+                    "--address={address:peer}",
+                    "--certs-dir={certs_dir}",
+                ],
+            },
+        }
+    ),
+}
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"),
@@ -94,10 +116,10 @@ from example_grpc_plugin.slurm import SlurmConfig
 
 config = SlurmConfig(transport="insecure", work_dir=sys.argv[1], time_limit="5")
 instance = launch_product("example_grpc", launch_mode="slurm", config=config)
-job = instance._launcher.job_id
-print("job", job)
-print("address", instance.urls["main"])
-print("SERVING", check_grpc_health(instance.channels["main"], timeout=10))
+jobs = [instance._launcher.job_id, *(other.job_id for other in instance._launcher._others.values())]
+print("jobs", *jobs)
+print("addresses", *(instance.urls[name] for name in ("main", "peer")))
+print("SERVING", *(check_grpc_health(instance.channels[name], timeout=10) for name in ("main", "peer")))
 print("check", instance.check(timeout=10))
 instance.stop()
 print("stopped", instance._launcher.job_id)
@@ -109,16 +131,19 @@ def test_launch_product_reports_serving_on_the_node_and_stop_leaves_no_job(
 ) -> None:
     output = slurm_plugin.run("-W", "ignore", "-c", LIFECYCLE, str(tmp_path))
     lines = dict(line.split(" ", 1) for line in output.splitlines())
-    job = lines["job"]
+    jobs = lines["jobs"].split()
     try:
-        assert re.fullmatch(r"127\.0\.0\.1:\d+", lines["address"]), output
-        assert lines["SERVING"] == "True", output
+        assert len(jobs) == 2, output  # main's job, and the peer's of its own
+        addresses = lines["addresses"].split()
+        assert all(re.fullmatch(r"127\.0\.0\.1:\d+", address) for address in addresses), output
+        assert len(set(addresses)) == 2, output
+        assert lines["SERVING"] == "True True", output
         assert lines["check"] == "True", output
         assert lines["stopped"] == "None", output
-        assert active(job) == ""
-        assert job_state(job) == "CANCELLED"
+        assert [active(job) for job in jobs] == ["", ""]
+        assert [job_state(job) for job in jobs] == ["CANCELLED", "CANCELLED"]
     finally:
-        subprocess.run(["scancel", job], check=False)
+        subprocess.run(["scancel", *jobs], check=False)
 
 
 ORPHAN = """
@@ -128,7 +153,7 @@ from example_grpc_plugin.slurm import SlurmConfig, SlurmLauncher
 config = SlurmConfig(transport="insecure", work_dir=sys.argv[1], time_limit="5")
 launcher = SlurmLauncher(config=config)
 launcher.start()
-print(launcher.job_id, flush=True)
+print(launcher.job_id, *(other.job_id for other in launcher._others.values()), flush=True)
 sys.stdin.read()
 """
 
@@ -144,29 +169,31 @@ def test_a_sigkill_of_the_launching_process_cancels_its_job_within_5_s(
         text=True,
         env=environment,
     )
-    job = ""
+    jobs: list[str] = []
     try:
         assert launching.stdout is not None
-        job = launching.stdout.readline().strip()
-        assert job.isdigit(), job
-        assert job_state(job) == "RUNNING"
+        jobs = launching.stdout.readline().split()
+        assert len(jobs) == 2, jobs  # main's job, and the peer's
+        assert [job_state(job) for job in jobs] == ["RUNNING", "RUNNING"]
         launching.kill()  # SIGKILL: no stop(), no atexit
         launching.wait()
         killed = time.monotonic()
-        state = job_state(job)
-        while state in ("RUNNING", "COMPLETING") and time.monotonic() - killed < 5:
-            time.sleep(0.02)
+        for job in jobs:
             state = job_state(job)
-        assert state == "CANCELLED", f"job {job}: {state} {time.monotonic() - killed:.2f} s after"
-        assert active(job) == ""
+            while state in ("RUNNING", "COMPLETING") and time.monotonic() - killed < 5:
+                time.sleep(0.02)
+                state = job_state(job)
+            late = time.monotonic() - killed
+            assert state == "CANCELLED", f"job {job}: {state} {late:.2f} s after"
+            assert active(job) == ""
     finally:
         launching.kill()
         launching.wait()
         for pipe in (launching.stdin, launching.stdout):
             if pipe is not None:
                 pipe.close()
-        if job.isdigit():
-            subprocess.run(["scancel", job], check=False)
+        if jobs:
+            subprocess.run(["scancel", *jobs], check=False)
 
 
 CANNOT_START = """

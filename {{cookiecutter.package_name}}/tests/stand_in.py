@@ -255,7 +255,7 @@ def serve(told: Mapping[str, str], servers: Sequence[str] = ("main",)) -> None:
             fail(f"cannot listen on {address}: {error}", code=1)
         if not address.startswith("unix:") and port == 0:
             fail(f"cannot listen on {address}", code=1)
-        if name == "main":
+        if name == servers[0]:  # the first it serves reports where it listens, if it picked
             reported = address, port
     server.start()
     servicer.set("", health_pb2.HealthCheckResponse.SERVING)
