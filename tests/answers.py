@@ -95,6 +95,7 @@ CUSTOM = {
     "launch_mode": "local",
     "register_fallback": False,
     "include_connect_mode": True,
+    "include_slurm_mode": True,  # where the status server is a batch job of its own
     "launcher_library": "ansys-tools-common",
     "config_fields": json.dumps(CUSTOM_FIELDS),
     "product_command": json.dumps(

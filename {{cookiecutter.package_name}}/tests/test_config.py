@@ -90,10 +90,12 @@ def test_every_launcher_class_conforms_to_the_protocol_before_it_starts(site: Pa
         model = launcher_class.CONFIG_MODEL
         if model is LauncherConfig:
             config = LauncherConfig(**example_values(site))
-        else:  # a connect mode: its address, which nothing reaches before start
+        else:  # another mode: the product's values, and a connect mode's address (not reached)
             fields = dataclasses.fields(model)
-            address = "127.0.0.1:1"
-            config = model(**{f.name: address for f in fields if f.default is dataclasses.MISSING})
+            unreached = dict.fromkeys([field.name for field in fields], "127.0.0.1:1")
+            values = {**unreached, **example_values(site)}
+            required = [field.name for field in fields if field.default is dataclasses.MISSING]
+            config = model(**{name: values[name] for name in required})
         launcher = launcher_class(config=config)
         assert isinstance(launcher, LauncherProtocol), name
 {%- if config.fields %}
