@@ -1113,6 +1113,13 @@ def _server_texts(
     return [*main, *env], [*(main[1:] if container is None else container), *env]
 
 
+def _named_placeholders(text: str) -> set[tuple[str, str]]:
+    """Return the placeholders of ``text`` as (name, text after ``:``) pairs."""
+    with contextlib.suppress(ValueError):
+        return {(name, spec or "") for _, name, spec, _ in string.Formatter().parse(text) if name}
+    return set()
+
+
 def _names(texts: list[Any], placeholder: str) -> set[str]:
     """Return the NAMEs of the ``{placeholder:NAME}`` the texts name."""
     found = set()
@@ -1324,6 +1331,33 @@ def validate_servers(
                     f" {name}) itself; rename the product's",
                 )
             )
+    if answers.get("include_slurm_mode") is True:
+        for name in others:
+            spec = servers[name] if isinstance(servers[name], dict) else {}
+            own = spec.get("command") or []
+            named = {
+                (placeholder, key)
+                for text in own
+                if isinstance(text, str)
+                for placeholder, key in _named_placeholders(text)
+            }
+            wrong = sorted(
+                _braced(f"{placeholder}:{key}" if key else placeholder)
+                for placeholder, key in named
+                if placeholder in ("port", "address", *DIRECT_ONLY) and key != name
+            )
+            if wrong:
+                problems.append(
+                    _problem(
+                        "servers",
+                        f"servers[{name!r}]['command']",
+                        ", ".join(wrong),
+                        f"in the slurm mode server {name} is a job of its own, which picks its"
+                        f" port on its node: its command may name its own {{port:{name}}} and"
+                        f" {{address:{name}}}, not main's or another server's, nor {{work_dir}}"
+                        " or {token}",
+                    )
+                )
     served = [
         name
         for name in others

@@ -446,6 +446,14 @@ BAD_ANSWERS = [
     (
         {
             "include_slurm_mode": True,
+            "servers": '{"main": "http", "x": {"kind": "http", "command": ["x", "--port={port:x}",'
+            ' "--main={port}", "--dir={work_dir}"]}}',
+        },
+        ["servers['x']['command']='{port}, {work_dir}'", "in the slurm mode server x is a job"],
+    ),
+    (
+        {
+            "include_slurm_mode": True,
             "product_command": '["{python}", "-m", "http.server", "--directory={directory}",'
             ' "--files-port={port:files}", "0"]',
             "servers": '{"main": "http", "files": "http"}',
