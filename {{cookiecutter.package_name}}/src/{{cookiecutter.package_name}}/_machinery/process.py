@@ -317,16 +317,18 @@ class ProductProcess:
         """
         import subprocess
 
-        if self._cleanups:  # run here, then withdrawn: the watchdog runs what is left
-            watchdog.run_cleanups(self._cleanups)
-            done = [b"%s %s\n" % (watchdog.CLEANUP_DONE, line) for line in self._cleanups]
-            _tell(self._watchdog, b"".join(done))
-            self._cleanups = []
+        cleanups, self._cleanups = self._cleanups, []
+        if cleanups:  # first: a container's removal also ends its engine client
+            watchdog.run_cleanups(cleanups)
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             self._signal(process, kill=False)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_TIMEOUT if timeout is None else timeout)
+        if cleanups:  # again, once the client has ended: what it was still creating is gone too
+            watchdog.run_cleanups(cleanups)
+            done = [b"%s %s\n" % (watchdog.CLEANUP_DONE, line) for line in cleanups]
+            _tell(self._watchdog, b"".join(done))  # withdrawn: the watchdog runs what is left
         # What the product started may outlive it: the whole group ends here, by the watchdog
         # if it runs (so that the folders go even if this process ends meanwhile).
         if not self._end_watch() and process is not None:
