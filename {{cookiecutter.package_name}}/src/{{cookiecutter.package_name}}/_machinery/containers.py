@@ -172,8 +172,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _engine_output(command: list[str]) -> str | None:
-    """Return the standard output of an engine command, or ``None`` if it failed."""
+def _engine_output(command: list[str], *, partial: bool = False) -> str | None:
+    """Return the standard output of an engine command, or ``None`` if it failed (with
+    ``partial``, what it wrote all the same: ``inspect`` describes the containers it found and
+    fails for one removed meanwhile)."""
     import subprocess
 
     try:
@@ -186,7 +188,7 @@ def _engine_output(command: list[str]) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if done.returncode != 0:
+    if done.returncode != 0 and not (partial and done.stdout.strip()):
         return None
     return done.stdout.decode("utf-8", errors="replace")
 
@@ -209,7 +211,7 @@ def remove_leftovers(engine: str, plugin: str) -> list[str]:
     if not ids:
         return []
     try:
-        described = json.loads(_engine_output([engine, "inspect", *ids]) or "[]")
+        described = json.loads(_engine_output([engine, "inspect", *ids], partial=True) or "[]")
     except ValueError:
         return []
     host = socket.gethostname()
