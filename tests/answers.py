@@ -118,10 +118,12 @@ CUSTOM = {
 }
 
 # The roles on fields with other names, and the names the roles had before on ordinary fields:
-# the launcher and the generated tests find the fields by their roles.
+# the launcher and the generated tests find the fields by their roles. Their launch modes and
+# libraries are chosen for the covering array of tests/test_matrix.py, which they are part of.
 RENAMED_GRPC = {
     "product_name": "renamed_grpc",
     "server_type": "grpc",
+    "register_fallback": False,
     "config_fields": json.dumps(
         {
             "transport_mode": {
@@ -155,6 +157,7 @@ RENAMED_GRPC = {
 }
 RENAMED_HTTP = {
     "product_name": "renamed_http",
+    "launcher_library": "ansys-tools-common",
     "config_fields": json.dumps(
         {
             "site_root": {

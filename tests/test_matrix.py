@@ -1,19 +1,21 @@
 """The answers that change the code, baked, installed and checked in a covering array.
 
-Every value of every answer in ``NAMES`` is in some row, and every pair of values of any two
-of them (``allpairspy``, with a row per server type at the default answers added first); so is
-each launch mode with each server type. Each row is baked, installed with what it declares,
-and runs its own tests, ruff and mypy --strict. Its tests marked ``slow`` (timing, load and
-lifetime tests that depend on ``server_type`` only) run for the default answers of each server
-type, and are deselected for the other rows. Two more bakes (``LOWEST``) are installed with the
-lowest versions of their dependencies that their bounds allow, which must be those bounds, and
-run their own tests and ruff (mypy runs on the rows). The bakes that declare the same
-requirements share a venv and a worker.
+Every value of every answer in ``NAMES`` is in some bake, and every pair of values of any two
+of them; so is each launch mode with each server type. The bakes are: a row per server type at
+the default answers, the bakes for products like real ones (``NAMED_ANSWERS``, with the launch
+modes and libraries their answers give), and the rows that ``allpairspy`` adds until every pair
+is in a bake. Each is baked, installed with what it declares, and runs its own tests, ruff and
+mypy --strict. Its tests marked ``slow`` (timing, load and lifetime tests that depend on
+``server_type`` only) run for the default answers of each server type, and are deselected for
+the other bakes. Two more bakes (``LOWEST``) are installed with the lowest versions of their
+dependencies that their bounds allow, which must be those bounds, and run their own tests and
+ruff (mypy runs on the others). The bakes that declare the same requirements share a venv.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import sys
 from collections import OrderedDict
@@ -70,15 +72,37 @@ def id_of(answers: dict[str, Any]) -> str:
 DEFAULT_ROWS = [answers_with(server_type=server_type) for server_type in VALUES["server_type"]]
 
 
+# Bakes for products like real ones (the tests of each in its own file launch it for real),
+# with the least number of their tests that must pass. Their answers in ``NAMES`` are part of
+# the covering array.
+NAMED_ANSWERS = {
+    "acp-like": (ACP_LIKE, 40),
+    "custom": (CUSTOM, 30),
+    "renamed-grpc-roles": (RENAMED_GRPC, 40),
+    "renamed-http-roles-https-token": (RENAMED_HTTP, 30),
+}
+
+
+def code_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """Return the answers in ``NAMES`` of a bake with ``answers`` (the default for those that
+    ``answers`` does not give)."""
+    return answers_with(**{name: answers[name] for name in NAMES if name in answers})
+
+
+NAMED_ROWS = {name: code_answers(answers) for name, (answers, _) in NAMED_ANSWERS.items()}
+
+
 def covering_array() -> list[dict[str, Any]]:
-    """Return the rows: ``DEFAULT_ROWS``, then the rows that ``allpairspy`` adds until every
-    pair of values of any two answers is in a row."""
-    seeds = [[row[name] for name in NAMES] for row in DEFAULT_ROWS]
+    """Return the rows of default answers: ``DEFAULT_ROWS``, then the rows that ``allpairspy``
+    adds until every pair of values of any two answers is in a row or a named bake."""
+    seeds = [[row[name] for name in NAMES] for row in [*DEFAULT_ROWS, *NAMED_ROWS.values()]]
     added = AllPairs(OrderedDict(VALUES), previously_tested=seeds)
     return DEFAULT_ROWS + [dict(zip(NAMES, values, strict=True)) for values in added]
 
 
 ROWS = covering_array()
+BAKES = ROWS + list(NAMED_ROWS.values())
+"""The answers in ``NAMES`` of every bake of the covering array: its rows and named bakes."""
 
 LOWEST = [
     # With the connect mode: its tests' request handler (do_GET) meets the lowest ruff.
@@ -117,39 +141,39 @@ def lowest_params() -> list[Any]:
     ]
 
 
-# Bakes for products like real ones, each with the answers that shape it (the tests of each
-# in its own file launch it for real). Their slow tests are those of the matrix. Each is a group
-# of its own, for the balance of the workers.
+# Each named bake is a group of its own, for the balance of the workers; its id names its
+# answers in ``NAMES`` too.
 NAMED = [
-    pytest.param(answers, minimum, id=name, marks=pytest.mark.xdist_group(f"matrix-{name}"))
-    for name, answers, minimum in [
-        ("acp-like", ACP_LIKE, 40),
-        ("custom", CUSTOM, 30),
-        ("renamed-grpc-roles", RENAMED_GRPC, 40),
-        ("renamed-http-roles-https-token", RENAMED_HTTP, 30),
-    ]
+    pytest.param(
+        answers,
+        NAMED_ROWS[name],
+        minimum,
+        id=f"{name},{id_of(NAMED_ROWS[name])}",
+        marks=pytest.mark.xdist_group(f"matrix-{name}"),
+    )
+    for name, (answers, minimum) in NAMED_ANSWERS.items()
 ]
 
 
 def test_the_answers_are_choices_and_yes_no_questions_of_cookiecutter_json() -> None:
     assert set(NAMES) - set(CHOICES) <= set(BOOLEANS)
     assert all(len(values) >= 2 for values in VALUES.values()), VALUES
-    for answers in ROWS + LOWEST:
+    for answers in BAKES + LOWEST:
         assert list(answers) == NAMES, answers
         assert all(answers[name] in VALUES[name] for name in NAMES), answers
     assert len({id_of(answers) for answers in ROWS}) == len(ROWS)
 
 
-def test_every_value_and_every_pair_of_values_of_the_answers_is_in_a_row() -> None:
+def test_every_value_and_every_pair_of_values_of_the_answers_is_in_a_bake() -> None:
     for name in NAMES:
-        assert {answers[name] for answers in ROWS} == set(VALUES[name]), name
+        assert {answers[name] for answers in BAKES} == set(VALUES[name]), name
     for first, second in itertools.combinations(NAMES, 2):
-        pairs = {(answers[first], answers[second]) for answers in ROWS}
+        pairs = {(answers[first], answers[second]) for answers in BAKES}
         missing = set(itertools.product(VALUES[first], VALUES[second])) - pairs
         assert not missing, (first, second, missing)
 
 
-def test_each_launch_mode_meets_each_server_type_in_a_row() -> None:
+def test_each_launch_mode_meets_each_server_type_in_a_bake() -> None:
     modes = {name for name in NAMES if name.startswith("include_") and name.endswith("_mode")}
     assert {answer for answer in LAUNCH_MODES.values() if answer is not None} == modes
     for server_type, (mode, answer) in itertools.product(
@@ -157,7 +181,7 @@ def test_each_launch_mode_meets_each_server_type_in_a_row() -> None:
     ):
         assert any(
             answers["server_type"] == server_type and (answer is None or answers[answer])
-            for answers in ROWS
+            for answers in BAKES
         ), (mode, server_type)
 
 
@@ -173,7 +197,8 @@ def test_the_lowest_combinations_declare_every_bound_of_the_matrix(cookies_sessi
         result = cookies_session.bake(extra_context=answers)
         return set(declared_requirements(result.project_path))
 
-    assert set().union(*map(requirements, LOWEST)) == set().union(*map(requirements, ROWS))
+    matrix = ROWS + [answers for answers, _ in NAMED_ANSWERS.values()]
+    assert set().union(*map(requirements, LOWEST)) == set().union(*map(requirements, matrix))
 
 
 @pytest.mark.parametrize(("answers", "slow"), row_params())
@@ -205,11 +230,17 @@ def test_the_combination_passes_its_own_tests_and_ruff_with_the_lowest_versions(
 
 
 # Last: the groups that run the slow tests (the default rows) start first.
-@pytest.mark.parametrize(("answers", "minimum_passed"), NAMED)
+@pytest.mark.parametrize(("answers", "row", "minimum_passed"), NAMED)
 def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_product_installed(
-    install_shared: Callable[..., Plugin], answers: dict[str, Any], minimum_passed: int
+    install_shared: Callable[..., Plugin],
+    answers: dict[str, Any],
+    row: dict[str, Any],
+    minimum_passed: int,
 ) -> None:
     if answers is ACP_LIKE:  # its product is not installed here: the stand-in replaces it
         assert shutil.which("acp_grpcserver") is None
     plugin = install_shared(**answers)
+    # Its place in the covering array is what it was baked with.
+    recorded = json.loads((plugin.root / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert {name: recorded["cookiecutter"][name] for name in NAMES} == row, recorded
     plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
