@@ -32,6 +32,9 @@ from {{ cookiecutter.package_name }} import (
     LauncherConfig,
 )
 from {{ cookiecutter.package_name }}._machinery import (
+{%- if cookiecutter.server_type == "grpc" %}
+    launching,
+{%- endif %}
     logs,
 )
 from {{ cookiecutter.package_name }}._machinery import (
@@ -467,6 +470,33 @@ def cli() -> CliRunner:
 
 
 {%- if cookiecutter.server_type == "grpc" %}
+
+
+def channels_open_when_the_product_ends(launcher: Any, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Start ``launcher`` (a ``ProcessLauncher``) and stop it; return how many of its channels
+    to the servers were still open when the machinery began to end the product. A gRPC server
+    stopping with a grace period can wait all of it while a client is connected (grpcio 1.60
+    does)."""
+    launcher.start()
+    channels = list(launcher._channels.values())
+    assert channels
+    assert all(launcher_module.serving(channel, timeout=5) for channel in channels)
+    ending = launching.ProcessLauncher.stop
+    still_open: list[object] = []
+
+    def end(self: launching.ProcessLauncher, *, timeout: float | None = None) -> None:
+        for channel in channels:
+            try:  # a closed channel refuses the call: "Cannot invoke RPC on closed channel!"
+                launcher_module.serving(channel, timeout=1)
+            except ValueError:
+                continue
+            still_open.append(channel)
+        ending(self, timeout=timeout)
+
+    monkeypatch.setattr(launching.ProcessLauncher, "stop", end)
+    launcher.stop()
+    assert not launcher.check(timeout=1)
+    return len(still_open)
 
 
 def write_certificates(folder: Path, *, signed_by_another_ca: str = "") -> Path:
