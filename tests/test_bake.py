@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from answers import ACP_LIKE, RENAMED_GRPC, RENAMED_HTTP
-from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, choice_params, run
+from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, CompiledTemplates, choice_params, run
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -651,3 +651,35 @@ def test_the_container_mode_registers_its_entry_point_and_runs_the_container_com
     assert group["example_httpserver.container"] == f"{PACKAGE}.container:ContainerLauncher"
     wanted = json.loads(given) if expected is None else expected
     assert container_command_of(result.project_path, PACKAGE) == wanted
+
+
+def test_a_bake_from_the_templates_the_session_compiled_once_is_a_bake_compiled_afresh(
+    cookies: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests compile each template file once (``CompiledTemplates``); what they bake is
+    what cookiecutter bakes compiling every file."""
+    answers = {"server_type": "grpc", "include_slurm_mode": True, "include_container_mode": True}
+    loaded: list[str] = []
+    load = CompiledTemplates.load_bytecode
+
+    def counted(self: CompiledTemplates, bucket: Any) -> None:
+        load(self, bucket)
+        if bucket.code is not None:
+            loaded.append(bucket.key)
+
+    monkeypatch.setattr(CompiledTemplates, "load_bytecode", counted)
+    cookies.bake(extra_context=answers)  # compiles what no bake of this worker compiled yet
+    loaded.clear()
+    kept = cookies.bake(extra_context=answers).project_path
+    assert len(loaded) >= 20  # the project's files, from the code compiled before
+    monkeypatch.setattr(CompiledTemplates, "load_bytecode", lambda self, bucket: None)
+    afresh = cookies.bake(extra_context=answers).project_path
+
+    def contents(project: Path) -> dict[str, bytes]:
+        return {
+            path.relative_to(project).as_posix(): path.read_bytes()
+            for path in project.rglob("*")
+            if path.is_file()
+        }
+
+    assert contents(kept) == contents(afresh)
