@@ -138,24 +138,46 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.basetemp = os.path.join(folder, "basetemp")
 
 
-# The files whose tests take longest, longest first: they run first, so that the workers end
-# together instead of one of them finishing a long group alone.
-LONGEST_FIRST = ("test_matrix", "test_real_products", "test_properties", "test_answers")
+# The groups of tests that take longest (each a file, or an ``xdist_group`` named in it; a
+# name here is the start of a group's name), longest first: they start first, so that the
+# workers end together instead of one of them finishing a long group alone. pytest-xdist runs
+# the groups in this order (``--no-loadscope-reorder``), not by their numbers of tests.
+LONGEST_FIRST = (
+    "matrix-http-ansys-tools-local-product-launcher",  # the default rows and their slow tests
+    "matrix-grpc-ansys-tools-local-product-launcher",
+    "test_answers",
+    "real-http",
+    "test_properties",
+    "matrix-",
+    "lowest-grpc",
+    "test_slurm_cluster",
+    "test_bake",
+    "real-grpc",
+    "test_real_http_product",
+    "lowest-",
+)
+
+
+def group_of(item: pytest.Item) -> str:
+    """Return the name of the ``xdist_group`` of ``item``."""
+    marker = item.get_closest_marker("xdist_group")
+    return str(marker.args[0] if marker.args else marker.kwargs["name"]) if marker else ""
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep a file's tests on one worker (its bakes and venvs are shared), unless they name an
-    ``xdist_group`` of their own (``--dist loadgroup``); start with the longest files."""
+    ``xdist_group`` of their own (``--dist loadgroup``); start with the longest groups."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
     def rank(item: pytest.Item) -> int:
-        stem = item.path.stem
-        return LONGEST_FIRST.index(stem) if stem in LONGEST_FIRST else len(LONGEST_FIRST)
+        group = group_of(item)
+        starts = [index for index, name in enumerate(LONGEST_FIRST) if group.startswith(name)]
+        return starts[0] if starts else len(LONGEST_FIRST)
 
-    items.sort(key=rank)  # stable: a file's tests keep their order
+    items.sort(key=rank)  # stable: a group's tests keep their order
 
 
 @pytest.hookimpl(optionalhook=True)
