@@ -378,15 +378,24 @@ class Plugin:
         return run(command, cwd=cwd or self.root, env={**self._env(), **(environment or {})})
 
     def passes_its_own_checks(
-        self, minimum_passed: int = 1, *, slow: bool = True, mypy: bool = True
+        self,
+        minimum_passed: int = 1,
+        *,
+        slow: bool = True,
+        machinery: bool = True,
+        mypy: bool = True,
     ) -> str:
         """Run the project's own tests (at least ``minimum_passed`` must pass, none fail), ruff
         and (with ``mypy``) mypy --strict; return the test output.
 
         Without ``slow``, the tests marked ``slow`` (timing, load and lifetime tests that depend
         on ``server_type`` only) are deselected: the matrix runs them once per server type.
+        Without ``machinery``, so are those marked ``machinery`` (of ``_machinery/`` alone,
+        which no answer changes): the matrix runs them for the default answers, and with the
+        lowest versions of the dependencies.
         """
-        selection = [] if slow else ["-m", "not slow"]
+        deselected = [name for name, run in (("slow", slow), ("machinery", machinery)) if not run]
+        selection = ["-m", " and ".join(f"not {name}" for name in deselected)] if deselected else []
         output = self.run("pytest", "-p", "no:cacheprovider", "-q", "-rs", *selection)
         passed = re.search(r"(\d+) passed", output)
         assert passed is not None, output

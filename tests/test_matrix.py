@@ -7,7 +7,8 @@ modes and libraries their answers give), and the rows that ``allpairspy`` adds u
 is in a bake. Each is baked, installed with what it declares, and runs its own tests, ruff and
 mypy --strict. Its tests marked ``slow`` (timing, load and lifetime tests that depend on
 ``server_type`` only) run for the default answers of each server type, and are deselected for
-the other bakes. Two more bakes (``LOWEST``) are installed with the lowest versions of their
+the other bakes; so are those marked ``machinery`` (of ``_machinery/`` alone, which holds no
+Jinja: no answer changes it or them). Two more bakes (``LOWEST``) are installed with the lowest versions of their
 dependencies that their bounds allow, which must be those bounds, and run their own tests and
 ruff (mypy runs on the others). The bakes that declare the same requirements share a venv.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import sys
 from collections import OrderedDict
@@ -25,7 +27,14 @@ from typing import Any
 import pytest
 from allpairspy import AllPairs
 from answers import ACP_LIKE, CUSTOM, RENAMED_GRPC, RENAMED_HTTP
-from conftest import BOOLEANS, CHOICES, COOKIECUTTER_JSON, Plugin, declared_requirements
+from conftest import (
+    BOOLEANS,
+    CHOICES,
+    COOKIECUTTER_JSON,
+    TEMPLATE,
+    Plugin,
+    declared_requirements,
+)
 
 # The answers that change the code: choices (their values from cookiecutter.json) and yes/no
 # questions. A new one is appended here, and the covering array takes it in.
@@ -192,6 +201,32 @@ def test_the_slow_tests_run_for_the_default_answers_of_each_server_type() -> Non
         assert all(answers[name] == default_of(name) for name in NAMES[1:]), answers
 
 
+def test_no_answer_changes_the_machinery_or_its_tests() -> None:
+    """The tests marked ``machinery`` run for the default answers and the lowest versions
+    only: they and the modules they test hold no Jinja but the package's name."""
+    project = TEMPLATE / "{{cookiecutter.package_name}}"
+    package = "{{ cookiecutter.package_name }}"
+    machinery = sorted(
+        (project / "src" / "{{cookiecutter.package_name}}" / "_machinery").glob("*.py")
+    )
+    marked = [
+        path
+        for path in sorted((project / "tests").glob("*.py"))
+        if "pytestmark = pytest.mark.machinery" in path.read_text(encoding="utf-8")
+    ]
+    assert len(machinery) > 10
+    assert len(marked) >= 2
+    for path in [*machinery, *marked]:
+        text = path.read_text(encoding="utf-8").replace(package, "")
+        assert "{{" not in text, path
+        assert "{%" not in text, path
+    for path in marked:  # of the plugin, they import the machinery only
+        text = path.read_text(encoding="utf-8").replace(package, "PACKAGE")
+        ours = re.findall(r"^(?:from|import) (PACKAGE\S*)", text, re.MULTILINE)
+        assert ours, path
+        assert all(name.startswith("PACKAGE._machinery") for name in ours), (path, ours)
+
+
 def test_the_lowest_combinations_declare_every_bound_of_the_matrix(cookies_session: Any) -> None:
     def requirements(answers: dict[str, Any]) -> set[str]:
         result = cookies_session.bake(extra_context=answers)
@@ -206,7 +241,7 @@ def test_the_combination_passes_its_own_tests_ruff_and_mypy(
     install_shared: Callable[..., Plugin], answers: dict[str, Any], slow: bool
 ) -> None:
     plugin = install_shared(**answers)
-    output = plugin.passes_its_own_checks(minimum_passed=30, slow=slow)
+    output = plugin.passes_its_own_checks(minimum_passed=30, slow=slow, machinery=slow)
     assert ("deselected" in output) is not slow, output
     if answers["server_type"] == "http" and sys.platform != "win32":
         assert "skipped" not in output, output
@@ -243,4 +278,4 @@ def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_prod
     # Its place in the covering array is what it was baked with.
     recorded = json.loads((plugin.root / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert {name: recorded["cookiecutter"][name] for name in NAMES} == row, recorded
-    plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False)
+    plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False, machinery=False)

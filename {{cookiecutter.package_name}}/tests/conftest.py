@@ -151,6 +151,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: timing, load and lifetime tests (deselect with -m 'not slow')"
     )
+    config.addinivalue_line(
+        "markers", "machinery: tests of _machinery/ alone (no answer of the template changes it)"
+    )
     if config.option.basetemp is None:
         config.option.basetemp = config.stash[OWN_BASETEMP] = tempfile.mkdtemp(prefix="pytest-")
 {%- if cookiecutter.server_type == "grpc" %}

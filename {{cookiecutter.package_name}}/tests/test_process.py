@@ -21,6 +21,9 @@ from {{ cookiecutter.package_name }}._machinery.process import (
 
 from .conftest import python_command
 
+# The machinery alone: no answer of the template changes what these tests run.
+pytestmark = pytest.mark.machinery
+
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals")
 READY = rb"ready on (\d+)"
 
