@@ -143,19 +143,27 @@ def pytest_configure(config: pytest.Config) -> None:
 # workers end together instead of one of them finishing a long group alone. pytest-xdist runs
 # the groups in this order (``--no-loadscope-reorder``), not by their numbers of tests.
 LONGEST_FIRST = (
-    "matrix-http-ansys-tools-local-product-launcher",  # the default rows and their slow tests
-    "matrix-grpc-ansys-tools-local-product-launcher",
+    "venv-http-ansys-tools-local-product-launcher",  # the default rows and their slow tests
+    "venv-grpc-ansys-tools-local-product-launcher",
     "test_answers",
-    "real-http",
+    "venv-",
     "test_properties",
-    "matrix-",
     "lowest-grpc",
     "test_slurm_cluster",
     "test_bake",
-    "real-grpc",
     "test_real_http_product",
     "lowest-",
 )
+
+
+def shared_venv_group(answers: dict[str, Any]) -> pytest.MarkDecorator:
+    """Return the ``xdist_group`` of the bakes with ``answers``' server type and launcher
+    library, which decide what a bake declares (its requirements), but for a few extras: they
+    run on one worker, one after the other, and share its venvs (``install_shared``), so that
+    each set of requirements is installed, imported and type-checked cold once."""
+    server_type = answers.get("server_type", CHOICES["server_type"][0])
+    library = answers.get("launcher_library", CHOICES["launcher_library"][0])
+    return pytest.mark.xdist_group(f"venv-{server_type}-{library}")
 
 
 def group_of(item: pytest.Item) -> str:

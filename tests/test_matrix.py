@@ -34,6 +34,7 @@ from conftest import (
     TEMPLATE,
     Plugin,
     declared_requirements,
+    shared_venv_group,
 )
 
 # The answers that change the code: choices (their values from cookiecutter.json) and yes/no
@@ -130,9 +131,7 @@ def row_params() -> list[Any]:
             answers,
             answers in DEFAULT_ROWS,
             id=id_of(answers),
-            marks=pytest.mark.xdist_group(
-                f"matrix-{answers['server_type']}-{answers['launcher_library']}"
-            ),
+            marks=shared_venv_group(answers),
         )
         for answers in ROWS
     ]
@@ -150,15 +149,15 @@ def lowest_params() -> list[Any]:
     ]
 
 
-# Each named bake is a group of its own, for the balance of the workers; its id names its
-# answers in ``NAMES`` too.
+# A named bake shares a venv with the rows of the same requirements; its id names its answers
+# in ``NAMES`` too.
 NAMED = [
     pytest.param(
         answers,
         NAMED_ROWS[name],
         minimum,
         id=f"{name},{id_of(NAMED_ROWS[name])}",
-        marks=pytest.mark.xdist_group(f"matrix-{name}"),
+        marks=shared_venv_group(answers),
     )
     for name, (answers, minimum) in NAMED_ANSWERS.items()
 ]
@@ -264,7 +263,6 @@ def test_the_combination_passes_its_own_tests_and_ruff_with_the_lowest_versions(
         assert "skipped" not in output, output
 
 
-# Last: the groups that run the slow tests (the default rows) start first.
 @pytest.mark.parametrize(("answers", "row", "minimum_passed"), NAMED)
 def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_product_installed(
     install_shared: Callable[..., Plugin],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from answers import PRODUCTS, SELF_PORT_HTTP, SLOW_HTTP, TCP_GRPC, TOKEN_HTTP
-from conftest import TEMPLATE, Plugin
+from conftest import TEMPLATE, Plugin, shared_venv_group
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the products use POSIX signals")
 
@@ -170,10 +170,8 @@ LAUNCHES = {
 @pytest.fixture(
     scope="module",
     params=[
-        # The HTTP plugins declare the same requirements and share a venv, so a worker.
-        pytest.param(
-            name, marks=pytest.mark.xdist_group(f"real-{answers.get('server_type', 'http')}")
-        )
+        # Each shares a venv (so a worker) with the bakes of the same requirements.
+        pytest.param(name, marks=shared_venv_group(answers))
         for name, (answers, _, _) in SHAPES.items()
     ],
 )
