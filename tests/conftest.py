@@ -11,10 +11,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any, NamedTuple
 
 import jinja2
@@ -89,21 +89,53 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.entries[bucket.key] = bucket.bytecode_to_string()
 
 
+class CompiledStrings:
+    """Jinja's compiled code of the strings a bake renders with ``from_string`` (each answer's
+    default, the file and folder names, the hooks), kept in memory by their source and the
+    extensions of the environment, which are all that differs between cookiecutter's
+    environments here: ``BytecodeCache`` covers template files only."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[tuple[str, ...], str], CodeType] = {}
+
+    def code(self, environment: jinja2.Environment, source: str) -> CodeType:
+        key = (tuple(environment.extensions), source)
+        code = self.entries.get(key)
+        if code is None:
+            code = self.entries[key] = environment.compile(source)
+        return code
+
+
 def compile_each_template_file_once() -> pytest.MonkeyPatch:
-    """Give the Jinja environment of each bake in this process one ``CompiledTemplates``, so
-    that a template file is compiled once, not once per bake: compiling the project's files
-    took 40 % of a bake. A file whose source changed (another template commit) is compiled
-    again. The bakes' output is the same; cookiecutter run as a command (as users run it, and
-    as several tests do) is not changed. Return the patch, to undo."""
+    """Give the Jinja environment of each bake in this process one ``CompiledTemplates`` and
+    one ``CompiledStrings``, so that a template file or string is compiled once, not once per
+    bake: compiling took 40 % of a bake. A file whose source changed (another template commit)
+    is compiled again. The bakes' output is the same; cookiecutter run as a command (as users
+    run it, and as several tests do) is not changed. Return the patch, to undo."""
     cache = CompiledTemplates()
+    strings = CompiledStrings()
     create = StrictEnvironment.__init__
+    from_string = jinja2.Environment.from_string  # StrictEnvironment keeps it
 
     def create_with_the_cache(self: StrictEnvironment, **kwargs: Any) -> None:
         create(self, **kwargs)
         self.bytecode_cache = cache
 
+    def from_string_compiled_once(
+        self: StrictEnvironment,
+        source: str | jinja2.nodes.Template,
+        globals: MutableMapping[str, Any] | None = None,
+        template_class: type[jinja2.Template] | None = None,
+    ) -> jinja2.Template:
+        if not isinstance(source, str):
+            return from_string(self, source, globals, template_class)
+        # What Jinja's from_string does, with the code compiled before.
+        template = template_class or self.template_class
+        return template.from_code(self, strings.code(self, source), self.make_globals(globals))
+
     patch = pytest.MonkeyPatch()
     patch.setattr(StrictEnvironment, "__init__", create_with_the_cache)
+    patch.setattr(StrictEnvironment, "from_string", from_string_compiled_once)
     return patch
 
 

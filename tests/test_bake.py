@@ -10,10 +10,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 from answers import ACP_LIKE, RENAMED_GRPC, RENAMED_HTTP
-from conftest import CHOICES, COOKIECUTTER_JSON, TEMPLATE, CompiledTemplates, choice_params, run
+from conftest import (
+    CHOICES,
+    COOKIECUTTER_JSON,
+    TEMPLATE,
+    CompiledStrings,
+    CompiledTemplates,
+    choice_params,
+    run,
+)
+from cookiecutter.environment import StrictEnvironment
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -656,23 +666,35 @@ def test_the_container_mode_registers_its_entry_point_and_runs_the_container_com
 def test_a_bake_from_the_templates_the_session_compiled_once_is_a_bake_compiled_afresh(
     cookies: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The tests compile each template file once (``CompiledTemplates``); what they bake is
-    what cookiecutter bakes compiling every file."""
+    """The tests compile each template file and string once (``CompiledTemplates``,
+    ``CompiledStrings``); what they bake is what cookiecutter bakes compiling everything."""
     answers = {"server_type": "grpc", "include_slurm_mode": True, "include_container_mode": True}
     loaded: list[str] = []
     load = CompiledTemplates.load_bytecode
+    strings: list[str] = []
+    code = CompiledStrings.code
 
     def counted(self: CompiledTemplates, bucket: Any) -> None:
         load(self, bucket)
         if bucket.code is not None:
             loaded.append(bucket.key)
 
+    def counted_strings(self: CompiledStrings, environment: Any, source: str) -> Any:
+        if (tuple(environment.extensions), source) in self.entries:
+            strings.append(source)
+        return code(self, environment, source)
+
     monkeypatch.setattr(CompiledTemplates, "load_bytecode", counted)
+    monkeypatch.setattr(CompiledStrings, "code", counted_strings)
     cookies.bake(extra_context=answers)  # compiles what no bake of this worker compiled yet
     loaded.clear()
+    strings.clear()
     kept = cookies.bake(extra_context=answers).project_path
     assert len(loaded) >= 20  # the project's files, from the code compiled before
+    assert len(strings) >= 40  # the answers' defaults, the paths and the hooks, likewise
+    assert any("def main()" in source for source in strings)  # a hook
     monkeypatch.setattr(CompiledTemplates, "load_bytecode", lambda self, bucket: None)
+    monkeypatch.setattr(StrictEnvironment, "from_string", jinja2.Environment.from_string)
     afresh = cookies.bake(extra_context=answers).project_path
 
     def contents(project: Path) -> dict[str, bytes]:
