@@ -34,6 +34,7 @@ from launcher_rules import (
     listening_report,
     parse_container_command,
     server_specs,
+    template_questions,
 )
 
 _PY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -265,6 +266,29 @@ def answered_characters(context: Context) -> list[str]:
     return sorted({char for text in texts for char in text if not char.isascii()})
 
 
+@pass_context
+def derived_answers(context: Context) -> dict[str, Any]:
+    """Return what the template answers itself to each question given the bake's answers: its
+    default in ``cookiecutter.json`` rendered with them (a choice's first value), or None where
+    it cannot be rendered from them. The pre-generation hook leaves an answer equal to it out of
+    the answers file it writes, so that the answer follows the new answers it derives from."""
+    answers = context.get("cookiecutter") or {}
+    with open(os.path.join(template_folder(), "cookiecutter.json"), encoding="utf-8") as file:
+        questions = template_questions(json.load(file))
+    derived: dict[str, Any] = {}
+    for name, default in questions.items():
+        value = default[0] if isinstance(default, list) else default
+        try:
+            derived[name] = (
+                context.environment.from_string(value).render(cookiecutter=answers)
+                if isinstance(value, str)
+                else value
+            )
+        except Exception:  # a default that cannot be derived from these answers
+            derived[name] = None
+    return derived
+
+
 _MODULES = ("launcher_rules", __name__)
 """This template's modules, in the order they import each other."""
 
@@ -330,6 +354,7 @@ def install(environment: Environment) -> None:
         container_command=container_command,
         servers=servers,
         launcher_template_folder=template_folder,
+        derived_answers=derived_answers,
     )
 
 

@@ -1699,14 +1699,18 @@ def template_questions(cookiecutter_json: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_bake(
-    answers: Mapping[str, Any], given: Mapping[str, Any], questions: Mapping[str, Any]
+    answers: Mapping[str, Any],
+    given: Mapping[str, Any],
+    questions: Mapping[str, Any],
+    derived: Mapping[str, Any],
 ) -> tuple[list[Problem], dict[str, Any]]:
     """Check every answer of a bake; return the problems and the JSON answers parsed.
 
     ``answers`` and ``given`` as for :func:`json_answers`; ``questions`` from
-    :func:`template_questions`. The problems of an answer derived from a refused one, unchanged
-    and still showing its value (``package_name`` from a refused ``product_name``), are left
-    out: the new answer derives it again.
+    :func:`template_questions`; ``derived``, what the template answers itself to each question
+    given these answers (the filters' ``derived_answers``). The problems of an answer derived
+    from a refused one, unchanged and still showing its value (``package_name`` from a refused
+    ``product_name``), are left out: the new answer derives it again.
     """
     merged = {name: answers.get(name) for name in questions}
     for name, value in json_answers(answers, given).items():
@@ -1714,22 +1718,7 @@ def check_bake(
         merged[name] = UnreadableAnswer(value[len(_UNREADABLE) :]) if unreadable else value
     choices = {name: value for name, value in questions.items() if isinstance(value, list)}
     problems, parsed = validate_answers(merged, choices)
-    return _without_echoes(merged, questions, problems), parsed
-
-
-def derived_answer(default: Any, answers: Mapping[str, Any]) -> Any:
-    """Return what the template answers itself for a question whose default is ``default``
-    (a Jinja expression of the other answers), or None when it cannot be derived."""
-    from jinja2 import Environment
-
-    if isinstance(default, list):
-        default = default[0]
-    if not isinstance(default, str):
-        return default
-    try:
-        return Environment().from_string(default).render(cookiecutter=answers)
-    except Exception:  # a default that cannot be derived from these answers
-        return None
+    return _without_echoes(merged, questions, problems, derived), parsed
 
 
 def _folded(value: Any) -> str:
@@ -1738,12 +1727,15 @@ def _folded(value: Any) -> str:
 
 
 def _without_echoes(
-    answers: Mapping[str, Any], questions: Mapping[str, Any], problems: list[Problem]
+    answers: Mapping[str, Any],
+    questions: Mapping[str, Any],
+    problems: list[Problem],
+    derived: Mapping[str, Any],
 ) -> list[Problem]:
     refused = set(refused_answers(problems))
     echoes = set()
     for name, default in questions.items():
-        if name not in refused or answers[name] != derived_answer(default, answers):
+        if name not in refused or answers[name] != derived.get(name):
             continue
         sources = [other for other in refused - {name} if f"cookiecutter.{other}" in str(default)]
         if any(_folded(answers[other]) in _folded(answers[name]) for other in sources):
@@ -1752,18 +1744,22 @@ def _without_echoes(
 
 
 def changed_answers(
-    answers: Mapping[str, Any], questions: Mapping[str, Any], refused: Iterable[str]
+    answers: Mapping[str, Any],
+    questions: Mapping[str, Any],
+    refused: Iterable[str],
+    derived_answers: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Return the allowed answers that differ from what the template would answer itself, JSON
-    answers as JSON text. An answer derived from another (``package_name`` from
-    ``product_name``) is left out while it equals its derivation, so it follows a new answer."""
+    """Return the allowed answers that differ from what the template would answer itself
+    (``derived_answers``, as for :func:`check_bake`), JSON answers as JSON text. An answer
+    derived from another (``package_name`` from ``product_name``) is left out while it equals
+    its derivation, so it follows a new answer."""
     changed: dict[str, Any] = {}
     skipped = set(refused)
-    for name, default in questions.items():
+    for name in questions:
         value = answers.get(name)
         if name in skipped or value is None:
             continue
-        derived = derived_answer(default, answers)
+        derived = derived_answers.get(name)
         if isinstance(value, (dict, list)):
             try:
                 if isinstance(derived, str) and json.loads(derived) == value:

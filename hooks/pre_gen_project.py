@@ -19,6 +19,8 @@ from typing import Any
 # The context of the bake: the answers after the prompts, and the context before them.
 ANSWERS: dict[str, Any] = json.loads(r"""{{ cookiecutter | context_json }}""")
 GIVEN: dict[str, Any] = json.loads(r"""{{ _cookiecutter | default({}) | context_json }}""")
+# What the template answers itself to each question, given these answers.
+DERIVED: dict[str, Any] = json.loads(r"""{{ derived_answers() | context_json }}""")
 # The template's folder, where launcher_rules.py is: cruft gives no ``_repo_dir``.
 TEMPLATE_FOLDER = r"""{{ launcher_template_folder() }}"""
 
@@ -49,7 +51,7 @@ def main() -> int:
 
     with Path(TEMPLATE_FOLDER, "cookiecutter.json").open(encoding="utf-8") as file:
         questions = rules.template_questions(json.load(file))
-    problems, parsed = rules.check_bake(ANSWERS, GIVEN, questions)
+    problems, parsed = rules.check_bake(ANSWERS, GIVEN, questions, DERIVED)
     if not problems:
         if any(Path.cwd().iterdir()):
             print(
@@ -67,7 +69,7 @@ def main() -> int:
     output = Path(ANSWERS.get("_output_dir") or Path.cwd().parent)
     try:
         written = rules.write_answers_file(
-            output, rules.changed_answers(kept, questions, refused), problems
+            output, rules.changed_answers(kept, questions, refused, DERIVED), problems
         )
     except OSError as error:
         lines.append(f"(Your other answers could not be saved: {error}.)")

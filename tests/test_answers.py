@@ -714,6 +714,27 @@ def test_answers_the_template_derives_itself_are_left_to_derive_again(tmp_path: 
     assert settings["default_context"] == expected
 
 
+def test_the_hook_of_a_refused_bake_loads_no_jinja(
+    cookies: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cookiecutter renders what the template derives itself into the hook: the hook, a
+    program of its own for each bake, writes the answers file without loading Jinja (which
+    took it a tenth of a second)."""
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")  # Python lists each module it imports
+    with hook_output() as output:
+        result = cookies.bake(extra_context={"product_name": "My Product", "version": "x"})
+    assert isinstance(result.exception, FailedHookException), result.exception
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in output[0].splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"launcher_rules", "yaml"} <= imported  # it checked and wrote the answers file
+    assert not {name for name in imported if name.partition(".")[0] in {"jinja2", "markupsafe"}}
+    settings = only_the_answers_file(tmp_path / "cookies" / "bake00")
+    assert settings["default_context"] == {}  # package_name and the rest follow a new name
+
+
 def test_a_name_derived_from_a_refused_one_is_not_reported_again(tmp_path: Path) -> None:
     result = cli_bake("--output-dir", str(tmp_path), "product_name=My Product")
     assert result.exit_code == 1
