@@ -431,8 +431,8 @@ class Plugin:
         Without ``slow``, the tests marked ``slow`` (timing, load and lifetime tests that depend
         on ``server_type`` only) are deselected: the matrix runs them once per server type.
         Without ``machinery``, so are those marked ``machinery`` (of ``_machinery/`` alone,
-        which no answer changes): the matrix runs them for the default answers, and with the
-        lowest versions of the dependencies.
+        which no answer changes): the matrix runs them for the default answers of one server
+        type, and with the lowest versions of the dependencies.
         """
         deselected = [name for name, run in (("slow", slow), ("machinery", machinery)) if not run]
         selection = ["-m", " and ".join(f"not {name}" for name in deselected)] if deselected else []
