@@ -185,6 +185,12 @@ LONGEST_FIRST = (
     "test_bake",
     "test_real_http_product",
     "lowest-",
+    "test_real_grpc_product",  # then the groups of 5 to 15 s, so that short ones end the run
+    "test_container_engine",
+    "front-ends",
+    "test_updates",
+    "test_bootstrap",
+    "test_products",
 )
 
 
