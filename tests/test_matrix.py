@@ -10,8 +10,8 @@ mypy --strict. Its tests marked ``slow`` (timing, load and lifetime tests that d
 the other bakes; those marked ``machinery`` (of ``_machinery/`` alone, which holds no Jinja: no
 answer changes it or them) run for the default answers of the first server type only. Two more
 bakes (``LOWEST``) are installed with the lowest versions of their dependencies that their
-bounds allow, which must be those bounds, and run their own tests and ruff (mypy runs on the
-others). The bakes that declare the same requirements share a venv.
+bounds allow, which must be those bounds, and run their own tests (the machinery's with the
+first) and ruff (mypy runs on the others). The bakes that declare the same requirements share a venv.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ import itertools
 import json
 import re
 import shutil
+import subprocess
 import sys
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +38,7 @@ from conftest import (
     Plugin,
     declared_requirements,
     shared_venv_group,
+    taking_turns,
 )
 
 # The answers that change the code: choices (their values from cookiecutter.json) and yes/no
@@ -250,9 +253,7 @@ def test_the_combination_passes_its_own_tests_ruff_and_mypy(
     if answers["server_type"] == "http" and sys.platform != "win32":
         assert "skipped" not in output, output
     if slow:  # the generated CI type-checks on Windows too
-        assert plugin.mypy_cache is not None
-        cache = str(plugin.mypy_cache.with_name("mypy-cache-win32"))
-        plugin.run("mypy", "--strict", "--platform", "win32", "--cache-dir", cache)
+        plugin.type_checks(platform="win32")
 
 
 @pytest.mark.parametrize("answers", lowest_params())
@@ -262,7 +263,12 @@ def test_the_combination_passes_its_own_tests_and_ruff_with_the_lowest_versions(
     plugin = install_lowest(**answers)
     # mypy checks each row's code with the newest versions; here its cache would start cold
     # (and the oldest type stubs that the bounds allow do not know every API the code uses).
-    output = plugin.passes_its_own_checks(minimum_passed=30, slow=False, mypy=False)
+    # The machinery's tests once, with the HTTP bake: both declare the same bounds for what the
+    # machinery imports.
+    machinery = answers == LOWEST[0]
+    output = plugin.passes_its_own_checks(
+        minimum_passed=30, slow=False, machinery=machinery, mypy=False
+    )
     assert "deselected" in output, output
     if answers["server_type"] == "http" and sys.platform != "win32":
         assert "skipped" not in output, output
@@ -282,3 +288,14 @@ def test_a_bake_for_a_product_like_a_real_one_passes_its_own_checks_with_no_prod
     recorded = json.loads((plugin.root / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert {name: recorded["cookiecutter"][name] for name in NAMES} == row, recorded
     plugin.passes_its_own_checks(minimum_passed=minimum_passed, slow=False, machinery=False)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="each venv has its own mypy cache there")
+def test_the_mypy_runs_that_share_a_cache_take_turns(tmp_path: Path) -> None:
+    lock = tmp_path / "lock"
+    probe = "import fcntl, sys; fcntl.flock(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    with taking_turns(lock):
+        while_held = subprocess.run([sys.executable, "-c", probe, lock], check=False)
+    after = subprocess.run([sys.executable, "-c", probe, lock], check=False)
+    assert while_held.returncode != 0  # BlockingIOError: another process holds the lock
+    assert after.returncode == 0
