@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,9 +13,13 @@ def next_steps(folder: Path) -> str:
     project's ``.venv`` itself, then with pip (where ``venv`` works: Debian and Ubuntu need the
     package ``python3-venv`` for it)."""
     if os.name == "nt":
+        import subprocess  # each only where it is used: every bake runs this hook
+
         python, venv, launcher = "py", r".venv\Scripts\python", r".venv\Scripts\ansys-launcher"
         cd = subprocess.list2cmdline([str(folder)])
     else:
+        import shlex
+
         python, venv, launcher = "python3", ".venv/bin/python", ".venv/bin/ansys-launcher"
         cd = shlex.quote(str(folder))
     return (

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,13 @@ def rerun_command(answers: dict[str, Any], answers_file: Path) -> str:
     if answers.get("_checkout"):
         words += ["--checkout", str(answers["_checkout"])]
     words.append(str(answers["_template"]))
-    return subprocess.list2cmdline(words) if os.name == "nt" else shlex.join(words)
+    if os.name == "nt":
+        import subprocess  # here: every bake runs this hook, and only a refused one needs it
+
+        return subprocess.list2cmdline(words)
+    import shlex
+
+    return shlex.join(words)
 
 
 def forget_this_copy() -> None:
