@@ -28,6 +28,7 @@ from jinja2.runtime import Context
 from launcher_rules import (
     FIELD_ROLES,
     FILE_ANSWER_PREFIX,
+    JINJA_MARKERS,
     JSON_ANSWERS,
     file_answer,
     json_answers,
@@ -278,12 +279,11 @@ def derived_answers(context: Context) -> dict[str, Any]:
     derived: dict[str, Any] = {}
     for name, default in questions.items():
         value = default[0] if isinstance(default, list) else default
+        if not (isinstance(value, str) and any(marker in value for marker in JINJA_MARKERS)):
+            derived[name] = value  # no Jinja in it: every bake renders this, so no rendering
+            continue
         try:
-            derived[name] = (
-                context.environment.from_string(value).render(cookiecutter=answers)
-                if isinstance(value, str)
-                else value
-            )
+            derived[name] = context.environment.from_string(value).render(cookiecutter=answers)
         except Exception:  # a default that cannot be derived from these answers
             derived[name] = None
     return derived

@@ -1114,7 +1114,8 @@ def _server_texts(
 
 
 def _named_placeholders(text: str) -> set[tuple[str, str]]:
-    """Return the placeholders of ``text`` as (name, text after ``:``) pairs."""
+    """Return the placeholders of ``text`` as (name, text after ``:``) pairs; none if its
+    braces do not parse (the answer's check reports that)."""
     with contextlib.suppress(ValueError):
         return {(name, spec or "") for _, name, spec, _ in string.Formatter().parse(text) if name}
     return set()
@@ -1122,17 +1123,13 @@ def _named_placeholders(text: str) -> set[tuple[str, str]]:
 
 def _names(texts: list[Any], placeholder: str) -> set[str]:
     """Return the NAMEs of the ``{placeholder:NAME}`` the texts name."""
-    found = set()
-    for text in texts:
-        if not isinstance(text, str):
-            continue
-        with contextlib.suppress(ValueError):
-            found |= {
-                spec
-                for _, name, spec, _ in string.Formatter().parse(text)
-                if name == placeholder and spec
-            }
-    return found
+    return {
+        spec
+        for text in texts
+        if isinstance(text, str)
+        for name, spec in _named_placeholders(text)
+        if name == placeholder and spec
+    }
 
 
 def validate_servers(
@@ -1430,11 +1427,7 @@ def validate_direct_only(answers: Mapping[str, Any], parsed: Mapping[str, Any]) 
     for text in texts:
         if not isinstance(text, str):
             continue
-        try:
-            parts = list(string.Formatter().parse(text))
-        except ValueError:
-            continue  # reported with the command
-        for _, name, spec, _ in parts:
+        for name, spec in _named_placeholders(text):  # none if malformed: reported elsewhere
             if name in DIRECT_ONLY:
                 named.add(_braced(name))
             elif name == "port" and spec and not (spec in servers and modes == ["container"]):

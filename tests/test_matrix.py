@@ -11,7 +11,8 @@ the other bakes; those marked ``machinery`` (of ``_machinery/`` alone, which hol
 answer changes it or them) run for the default answers of the first server type only. Two more
 bakes (``LOWEST``) are installed with the lowest versions of their dependencies that their
 bounds allow, which must be those bounds, and run their own tests (the machinery's with the
-first) and ruff (mypy runs on the others). The bakes that declare the same requirements share a venv.
+first) and ruff (mypy runs on the others). The bakes that declare the same requirements share a
+venv.
 """
 
 from __future__ import annotations
